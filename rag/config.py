@@ -1,0 +1,34 @@
+"""Settings: the only code that reads the environment (variables prefixed RAG_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field is documented in README.md#settings."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    index_dir: Path = Field(default=Path("index"), description="Where the built index lives.")
+    seeds_dir: Path = Field(default=Path("seeds"), description="Articles indexed by `rag index`.")
+    web_dir: Path = Field(default=Path("web"), description="Static files of the chat page.")
+    embed_model: str = Field(
+        default=PACKAGED_MODEL,
+        description="`all-MiniLM-L6-v2` (the packaged copy) or a local sentence-transformers folder.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `rag serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `rag serve` listens on.")
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages returned by default.")
+    candidates: int = Field(
+        default=50, ge=1, le=1000, description="Hits each retriever hands to fusion."
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    chunk_min_words: int = Field(default=40, ge=1, description="Smallest passage, in words.")
+    chunk_max_words: int = Field(default=120, ge=10, description="Largest passage, in words.")
+    log_level: str = Field(default="INFO", description="Python logging level.")

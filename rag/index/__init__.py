@@ -1,0 +1,1 @@
+"""The on-disk index: manifest, FAISS vectors, documents and passages as JSONL."""

@@ -1,0 +1,178 @@
+"""Building stores: from documents, with documents added, with documents removed.
+
+Each function returns a new IndexStore and leaves its input untouched; only passages of new
+documents are embedded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.embedding import Embedder
+from rag.errors import NotFound
+from rag.index.manifest import (
+    ChunkerInfo,
+    Counts,
+    EmbeddingInfo,
+    Manifest,
+    SourceInfo,
+    utc_now,
+)
+from rag.index.store import IndexStore
+from rag.index.vectors import FLAT, all_vectors, build_index
+from rag.ingest.chunking import ChunkerParams, chunk_text
+from rag.types import Document, Passage
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AddResult:
+    store: IndexStore
+    added: list[Document]
+    duplicates: list[Document]  # already indexed with the same content: nothing done
+
+
+def embedding_info(embedder: Embedder) -> EmbeddingInfo:
+    return EmbeddingInfo(
+        model=embedder.name, fingerprint=embedder.fingerprint, dimension=embedder.dimension
+    )
+
+
+def chunker_info(params: ChunkerParams) -> ChunkerInfo:
+    return ChunkerInfo(min_words=params.min_words, max_words=params.max_words)
+
+
+def passage_input(document: Document, passage: Passage) -> str:
+    """What gets embedded: the passage, headed by its article's title for context."""
+    if document.title and passage.ordinal > 0:
+        return f"{document.title}\n{passage.text}"
+    return passage.text
+
+
+def _manifest(
+    documents: Sequence[Document],
+    passage_count: int,
+    embedding: EmbeddingInfo,
+    chunker: ChunkerInfo,
+    kind: str,
+    created_at: str | None,
+) -> Manifest:
+    now = utc_now()
+    return Manifest(
+        embedding=embedding,
+        chunker=chunker,
+        vector_index=kind,
+        counts=Counts(documents=len(documents), passages=passage_count),
+        sources=[
+            SourceInfo(
+                document_id=d.id, origin=d.origin, source_file=d.source_file,
+                source_sha256=d.source_sha256, content_sha256=d.content_sha256,
+            )
+            for d in documents
+        ],
+        files={},
+        created_at=created_at or now,
+        updated_at=now,
+    )
+
+
+def _chunk_and_embed(
+    documents: Sequence[Document], embedder: Embedder, params: ChunkerParams, progress: bool
+) -> tuple[list[Passage], np.ndarray]:
+    passages: list[Passage] = []
+    inputs: list[str] = []
+    for document in documents:
+        for passage in chunk_text(document.id, document.text, params):
+            passages.append(passage)
+            inputs.append(passage_input(document, passage))
+    logger.info("embedding %d passages of %d documents", len(passages), len(documents))
+    return passages, embedder.embed(inputs, progress=progress)
+
+
+def build_store(
+    documents: Sequence[Document],
+    embedder: Embedder,
+    params: ChunkerParams,
+    *,
+    kind: str = FLAT,
+    progress: bool = False,
+) -> IndexStore:
+    unique = list({d.content_sha256: d for d in reversed(documents)}.values())[::-1]
+    passages, vectors = _chunk_and_embed(unique, embedder, params, progress)
+    if not len(vectors):
+        vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
+    manifest = _manifest(
+        unique, len(passages), embedding_info(embedder), chunker_info(params), kind, None
+    )
+    return IndexStore(
+        manifest=manifest,
+        documents={d.id: d for d in unique},
+        passages=passages,
+        vectors=build_index(vectors, kind),
+    )
+
+
+def _rebuilt(
+    store: IndexStore, documents: list[Document], passages: list[Passage], vectors: np.ndarray
+) -> IndexStore:
+    old = store.manifest
+    manifest = _manifest(
+        documents, len(passages), old.embedding, old.chunker, old.vector_index, old.created_at
+    )
+    return IndexStore(
+        manifest=manifest,
+        documents={d.id: d for d in documents},
+        passages=passages,
+        vectors=build_index(vectors, old.vector_index),
+    )
+
+
+def with_documents(
+    store: IndexStore,
+    documents: Sequence[Document],
+    embedder: Embedder,
+    params: ChunkerParams,
+    *,
+    progress: bool = False,
+) -> AddResult:
+    """Add documents; ones whose content (or id) is already indexed are reported, not added."""
+    known = {d.content_sha256 for d in store.documents.values()} | set(store.documents)
+    added: list[Document] = []
+    duplicates: list[Document] = []
+    for document in documents:
+        if document.content_sha256 in known or document.id in known:
+            duplicates.append(document)
+        else:
+            known.update((document.content_sha256, document.id))
+            added.append(document)
+    if not added:
+        return AddResult(store=store, added=[], duplicates=duplicates)
+    passages, vectors = _chunk_and_embed(added, embedder, params, progress)
+    new_store = _rebuilt(
+        store,
+        [*store.documents.values(), *added],
+        [*store.passages, *passages],
+        np.vstack([all_vectors(store.vectors), vectors]),
+    )
+    return AddResult(store=new_store, added=added, duplicates=duplicates)
+
+
+def without_documents(store: IndexStore, document_ids: Sequence[str]) -> IndexStore:
+    """Remove documents, their passages and their vectors."""
+    missing = [i for i in document_ids if i not in store.documents]
+    if missing:
+        raise NotFound(f"no document with id {missing[0]!r} in the index")
+    drop = set(document_ids)
+    keep_rows = [i for i, p in enumerate(store.passages) if p.document_id not in drop]
+    vectors = all_vectors(store.vectors)[keep_rows] if keep_rows else all_vectors(store.vectors)[:0]
+    return _rebuilt(
+        store,
+        [d for d in store.documents.values() if d.id not in drop],
+        [store.passages[i] for i in keep_rows],
+        np.ascontiguousarray(vectors),
+    )

@@ -1,0 +1,113 @@
+"""Index maintenance on disk: build from seeds, add and remove articles, staleness.
+
+Every operation holds the writer lock, loads the current index, derives a new store and
+swaps it in atomically, so concurrent readers and crashes see the old or the new index.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.embedding import Embedder
+from rag.errors import IndexNotReady
+from rag.index.atomic import writer_lock
+from rag.index.build import (
+    AddResult,
+    build_store,
+    chunker_info,
+    embedding_info,
+    with_documents,
+    without_documents,
+)
+from rag.index.store import (
+    IndexStore,
+    check_compatible,
+    load_store,
+    read_documents,
+    read_manifest,
+    save_store,
+    verify_files,
+)
+from rag.index.vectors import FLAT
+from rag.ingest.chunking import ChunkerParams
+from rag.ingest.loaders import load_seeds, seed_files, sha256_bytes
+from rag.types import Document
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexTarget:
+    """Where an index lives and what it must be built with."""
+
+    directory: Path
+    embedder: Embedder
+    params: ChunkerParams
+
+    def load(self) -> IndexStore:
+        return load_store(
+            self.directory,
+            embedding=embedding_info(self.embedder),
+            chunker=chunker_info(self.params),
+        )
+
+
+def _carried_over(directory: Path) -> list[Document]:
+    """Articles added with `rag add` to the current index, kept across a rebuild."""
+    try:
+        return [d for d in read_documents(directory) if d.origin == "added"]
+    except IndexNotReady as exc:
+        if directory.exists():
+            logger.warning("added articles not carried over: %s", exc)
+        return []
+
+
+def rebuild(
+    target: IndexTarget, seeds_dir: Path, *, keep_added: bool = True, progress: bool = False
+) -> IndexStore:
+    """Build the index from the seeds (plus previously added articles) and swap it in."""
+    documents = load_seeds(seeds_dir)
+    with writer_lock(target.directory):
+        if keep_added:
+            documents += _carried_over(target.directory)
+        store = build_store(documents, target.embedder, target.params, kind=FLAT, progress=progress)
+        return save_store(store, target.directory)
+
+
+def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
+    """Why the index must be rebuilt from the seeds, or None when it is current."""
+    try:
+        manifest = read_manifest(target.directory)
+        check_compatible(
+            manifest, target.directory,
+            embedding=embedding_info(target.embedder), chunker=chunker_info(target.params),
+        )
+        verify_files(manifest, target.directory)
+    except IndexNotReady as exc:
+        return str(exc)
+    indexed = {(s.source_file, s.source_sha256) for s in manifest.sources if s.origin == "seed"}
+    current = {(p.name, sha256_bytes(p.read_bytes())) for p in seed_files(seeds_dir)}
+    if indexed != current:
+        return f"the articles in {seeds_dir} changed since the index was built"
+    return None
+
+
+def add_documents(
+    target: IndexTarget, documents: Sequence[Document], *, progress: bool = False
+) -> AddResult:
+    with writer_lock(target.directory):
+        result = with_documents(
+            target.load(), documents, target.embedder, target.params, progress=progress
+        )
+        if not result.added:
+            return result
+        saved = save_store(result.store, target.directory)
+        return AddResult(store=saved, added=result.added, duplicates=result.duplicates)
+
+
+def remove_documents(target: IndexTarget, document_ids: Sequence[str]) -> IndexStore:
+    with writer_lock(target.directory):
+        return save_store(without_documents(target.load(), document_ids), target.directory)

@@ -1,0 +1,65 @@
+"""manifest.json: what an index was built from and the checksum of every file in it."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+SCHEMA_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+VECTORS_FILE = "vectors.faiss"
+DOCUMENTS_FILE = "documents.jsonl"
+PASSAGES_FILE = "passages.jsonl"
+
+
+class EmbeddingInfo(BaseModel):
+    model: str
+    fingerprint: str  # sha256 of the model's weight files
+    dimension: int
+
+
+class ChunkerInfo(BaseModel):
+    min_words: int
+    max_words: int
+    splitter: str = "sentences-v1"
+
+
+class SourceInfo(BaseModel):
+    document_id: str
+    origin: Literal["seed", "added"]
+    source_file: str | None
+    source_sha256: str | None
+    content_sha256: str
+
+
+class Counts(BaseModel):
+    documents: int
+    passages: int
+
+
+class Manifest(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    embedding: EmbeddingInfo
+    chunker: ChunkerInfo
+    vector_index: str  # FAISS factory string, e.g. "Flat" or "HNSW32"
+    counts: Counts
+    sources: list[SourceInfo]
+    files: dict[str, str]  # file name -> sha256
+    created_at: str
+    updated_at: str
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

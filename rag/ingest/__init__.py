@@ -1,0 +1,1 @@
+"""Turning raw article files into canonical documents and passages."""

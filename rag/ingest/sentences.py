@@ -1,0 +1,79 @@
+"""Sentence boundaries with exact character offsets; pure functions.
+
+Rules: a line break always ends a sentence (headings and paragraphs stand alone); inside a
+line a sentence ends at . ! or ? (plus closing quotes and brackets) followed by a space and
+a capital, digit or opening quote, unless the word before is an abbreviation or initial
+("U.S.", "U..S.", "Oct.", "Gen.", "Donald J. Trump").
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.types import Span
+
+ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr prof gen lt col maj capt cmdr adm sgt cpl pvt rep sen gov pres amb rev fr
+    st jr sr no nos vol vols fig figs inc ltd co corp dept est approx vs etc al ft mt
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+    """.split()
+)
+# Words that, after an acronym such as "U.S.", show that a new sentence has begun.
+_SENTENCE_STARTERS = frozenset(
+    "the a an he she it they we i but however in on at this that these those his her their "
+    "its our there then meanwhile still yet".split()
+)
+_CANDIDATE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_TOKEN_BEFORE = re.compile(r"(\S+)$")
+_ACRONYM = re.compile(r"^(?:[A-Za-z]\.+)+[A-Za-z]?\.?$")
+_NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]?([A-Za-z]+)")
+
+
+def _is_abbreviation(token: str) -> bool:
+    stripped = token.lstrip("\"'“‘([").rstrip(".")
+    if stripped.lower() in ABBREVIATIONS:
+        return True
+    return bool(_ACRONYM.match(token.lstrip("\"'“‘([")))
+
+
+def _is_boundary(line: str, match: re.Match[str]) -> bool:
+    if not match.group().startswith("."):
+        return True  # ! and ? are never abbreviations
+    before = _TOKEN_BEFORE.search(line, 0, match.start() + 1)
+    token = before.group(1) if before else ""
+    if not _is_abbreviation(token):
+        return True
+    stem = token.lstrip("\"'“‘([").rstrip(".")
+    if len(stem.replace(".", "")) >= 2 and "." in stem:  # "U.S." may end a sentence
+        following = _NEXT_WORD.match(line, match.end())
+        return bool(following and following.group(1).lower() in _SENTENCE_STARTERS)
+    return False
+
+
+def _split_line(line: str, offset: int) -> list[Span]:
+    spans: list[Span] = []
+    start = 0
+    for match in _CANDIDATE.finditer(line):
+        if _is_boundary(line, match):
+            spans.append((start, match.end()))
+            start = match.end()
+    spans.append((start, len(line)))
+    result = []
+    for begin, end in spans:
+        piece = line[begin:end]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        if end - trail > begin + lead:
+            result.append((offset + begin + lead, offset + end - trail))
+    return result
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Return (start, end) offsets of every sentence in `text`, in order, trimmed."""
+    spans: list[Span] = []
+    offset = 0
+    for line in text.split("\n"):
+        spans.extend(_split_line(line, offset))
+        offset += len(line) + 1
+    return spans

@@ -1,0 +1,82 @@
+"""HybridRetriever: dense and lexical rankings over one IndexStore, fused by RRF."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import numpy as np
+
+from rag.embedding import Embedder
+from rag.errors import InvalidInput
+from rag.index.store import IndexStore
+from rag.index.vectors import search as dense_search
+from rag.retrieval.fusion import reciprocal_rank_fusion
+from rag.retrieval.lexical import LexicalIndex
+from rag.types import DocumentMeta, Hit
+
+logger = logging.getLogger(__name__)
+Mode = Literal["hybrid", "dense", "lexical"]
+MAX_QUERY_CHARS = 2000
+
+
+class HybridRetriever:
+    """Searches one immutable store; a changed index gets a new retriever."""
+
+    def __init__(
+        self, store: IndexStore, embedder: Embedder, *, candidates: int = 50, rrf_k: int = 60
+    ) -> None:
+        self.store = store
+        self._embedder = embedder
+        self._candidates = candidates
+        self._rrf_k = rrf_k
+        self._lexical = LexicalIndex([p.text for p in store.passages])
+
+    def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        scores, rows = dense_search(self.store.vectors, query_vector.reshape(1, -1), k)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+    def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
+        return self._lexical.search(query, k)
+
+    def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid") -> list[Hit]:
+        """The k best passages for `query`, each with its dense and lexical rank."""
+        query = " ".join(query.split())
+        if not query:
+            raise InvalidInput("the query is empty")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
+        if k < 1:
+            raise InvalidInput("k must be at least 1")
+        pool = max(self._candidates, k)
+        dense = self.dense(self._embedder.embed([query])[0], pool) if mode != "lexical" else []
+        lexical = self.lexical(query, pool) if mode != "dense" else []
+        rankings = [[row for row, _ in ranking] for ranking in (dense, lexical) if ranking]
+        fused = reciprocal_rank_fusion(rankings, k=self._rrf_k, limit=k)
+        return [self._hit(row, score, dense, lexical) for row, score in fused]
+
+    def _hit(
+        self,
+        row: int,
+        score: float,
+        dense: list[tuple[int, float]],
+        lexical: list[tuple[int, float]],
+    ) -> Hit:
+        passage = self.store.passages[row]
+        document = self.store.documents[passage.document_id]
+        dense_at = {r: (rank, s) for rank, (r, s) in enumerate(dense, start=1)}
+        lexical_at = {r: (rank, s) for rank, (r, s) in enumerate(lexical, start=1)}
+        dense_rank, dense_score = dense_at.get(row, (None, None))
+        lexical_rank, lexical_score = lexical_at.get(row, (None, None))
+        return Hit(
+            passage=passage,
+            document=DocumentMeta(
+                title=document.label, outlet=document.outlet,
+                published=document.published, url=document.url,
+            ),
+            score=score,
+            dense_rank=dense_rank,
+            lexical_rank=lexical_rank,
+            dense_score=dense_score,
+            lexical_score=lexical_score,
+        )

@@ -44,7 +44,7 @@ class Services:
         self.embedder = embedder
         self.target = index_target(settings, embedder)
         self._snapshot: Snapshot | None = None
-        self.load_error: str | None = None
+        self._load_failure: IndexNotReady | None = None
         self._write_lock = threading.Lock()
 
     @classmethod
@@ -55,7 +55,7 @@ class Services:
         try:
             services._install(services.target.load())
         except IndexNotReady as exc:
-            services.load_error = str(exc)
+            services._load_failure = exc
             logger.error("index not loaded: %s", exc)
         return services
 
@@ -64,12 +64,17 @@ class Services:
             store, self.embedder, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k
         )
         self._snapshot = Snapshot(store=store, retriever=retriever)
-        self.load_error = None
+        self._load_failure = None
+
+    @property
+    def load_error(self) -> str | None:
+        return None if self._load_failure is None else str(self._load_failure)
 
     @property
     def snapshot(self) -> Snapshot:
         if self._snapshot is None:
-            raise IndexNotReady(self.load_error or "the index is not loaded")
+            failure = self._load_failure or IndexNotReady("the index is not loaded")
+            raise type(failure)(str(failure))
         return self._snapshot
 
     @property

@@ -1,0 +1,59 @@
+"""Print dense-only, lexical-only and hybrid hit rates on the seed retrieval questions.
+
+A question is a hit at k when one of the top-k passages contains its expected text.
+Usage: python -m benchmarks.retrieval_hit_rates [--index DIR] [--questions FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.ingest.cleaning import fold_for_matching
+from rag.retrieval.retriever import HybridRetriever, Mode
+
+MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
+DEPTHS = (1, 3, 5)
+
+
+def hit_rates(
+    retriever: HybridRetriever, questions: Sequence[dict], depths: Sequence[int] = DEPTHS
+) -> dict[str, dict[int, float]]:
+    """{mode: {k: share of questions whose expected text is in the top k}}."""
+    rates: dict[str, dict[int, float]] = {}
+    for mode in MODES:
+        ranks = []
+        for question in questions:
+            hits = retriever.search(question["question"], max(depths), mode=mode)
+            expected = fold_for_matching(question["expect"])
+            found = [i for i, h in enumerate(hits, 1) if expected in fold_for_matching(h.passage.text)]
+            ranks.append(found[0] if found else None)
+        rates[mode] = {k: sum(r is not None and r <= k for r in ranks) / len(ranks) for k in depths}
+    return rates
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from rag.config import Settings
+    from rag.services import Services
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, default=None)
+    parser.add_argument(
+        "--questions", type=Path, default=Path("tests/data/retrieval_questions.jsonl")
+    )
+    args = parser.parse_args(argv)
+    settings = Settings(**({"index_dir": args.index} if args.index else {}))
+    retriever = Services.load(settings).snapshot.retriever
+    questions = [json.loads(line) for line in args.questions.read_text("utf-8").splitlines() if line]
+    rates = hit_rates(retriever, questions)
+    sys.stdout.write(f"{len(questions)} questions\nmode      " + "".join(f"  hit@{k}" for k in DEPTHS) + "\n")
+    for mode, by_depth in rates.items():
+        sys.stdout.write(f"{mode:<10}" + "".join(f"  {by_depth[k]:.3f}" for k in DEPTHS) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,205 @@
+"""Command line: rag index | add | remove | documents | search | serve."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rag.config import Settings
+from rag.embedding import Embedder
+from rag.errors import RagError
+from rag.index.maintain import IndexTarget
+from rag.services import index_target
+
+logger = logging.getLogger("rag")
+
+
+class _Group(click.Group):
+    """Turns domain errors into a message and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RagError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def configure_logging(level: str) -> None:
+    """Our own messages at `level`; third-party libraries only when they warn."""
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logger.setLevel(level.upper())
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+@dataclass
+class CliContext:
+    """What every command gets: the settings, and the embedder once one is needed.
+
+    Tests pass their own (with an already loaded model) as `obj` to CliRunner.invoke."""
+
+    settings: Settings
+    embedder: Embedder | None = None
+
+    def get_embedder(self) -> Embedder:
+        if self.embedder is None:
+            from rag.embedding import SentenceTransformerEmbedder
+
+            self.embedder = SentenceTransformerEmbedder(self.settings.embed_model)
+        return self.embedder
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    settings = ctx.find_object(CliContext).settings  # type: ignore[union-attr]
+    updates = {key: value for key, value in overrides.items() if value is not None}
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def _embedder(ctx: click.Context) -> Embedder:
+    return ctx.find_object(CliContext).get_embedder()  # type: ignore[union-attr]
+
+
+def _target(ctx: click.Context, settings: Settings) -> IndexTarget:
+    return index_target(settings, _embedder(ctx))
+
+
+def _echo_json(payload: Any) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+@click.group(cls=_Group)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Cited answers from a corpus of news articles."""
+    if not isinstance(ctx.obj, CliContext):
+        try:
+            ctx.obj = CliContext(settings=Settings())
+        except ValueError as exc:
+            raise click.ClickException(f"invalid RAG_ setting: {exc}") from None
+    configure_logging(ctx.obj.settings.log_level)
+
+
+@main.command("index")
+@click.option("--seeds", type=click.Path(path_type=Path), help="Articles folder [RAG_SEEDS_DIR].")
+@click.option("--out", type=click.Path(path_type=Path), help="Index folder [RAG_INDEX_DIR].")
+@click.option("--if-stale", is_flag=True, help="Only rebuild when missing, stale or damaged.")
+@click.option("--discard-added", is_flag=True, help="Drop articles added with `rag add`.")
+@click.pass_context
+def index_command(
+    ctx: click.Context, seeds: Path | None, out: Path | None, if_stale: bool, discard_added: bool
+) -> None:
+    """Build the index from the seeds folder (articles added later are kept)."""
+    from rag.index.maintain import rebuild, staleness
+
+    settings = _settings(ctx, seeds_dir=seeds, index_dir=out)
+    target = _target(ctx, settings)
+    if if_stale:
+        reason = staleness(target, settings.seeds_dir)
+        if reason is None:
+            click.echo(f"index at {settings.index_dir} is up to date")
+            return
+        click.echo(f"rebuilding: {reason}")
+    store = rebuild(target, settings.seeds_dir, keep_added=not discard_added, progress=True)
+    click.echo(
+        f"indexed {len(store.documents)} documents, {len(store.passages)} passages "
+        f"into {settings.index_dir}"
+    )
+
+
+@main.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--title", help="Title, if the article does not state one in its first line.")
+@click.option("--outlet", help="Publishing outlet.")
+@click.option("--published", help="Publication date.")
+@click.option("--url", help="Where the article was published.")
+@click.pass_context
+def add_command(ctx: click.Context, files: tuple[Path, ...], **meta: str | None) -> None:
+    """Add plain-text or HTML articles without re-embedding the rest."""
+    from rag.index.maintain import add_documents
+    from rag.ingest.loaders import load_article_file
+    from rag.types import DocumentMeta
+
+    if len(files) > 1 and any(meta.values()):
+        raise click.UsageError("--title/--outlet/--published/--url apply to one file at a time")
+    documents = [load_article_file(path, DocumentMeta(**meta)) for path in files]
+    result = add_documents(_target(ctx, _settings(ctx)), documents, progress=True)
+    for document in result.added:
+        click.echo(f"added {document.id}: {document.label}")
+    for document in result.duplicates:
+        click.echo(f"already indexed (same content), nothing to do: {document.source_file}")
+
+
+@main.command("remove")
+@click.argument("document_ids", nargs=-1, required=True)
+@click.pass_context
+def remove_command(ctx: click.Context, document_ids: tuple[str, ...]) -> None:
+    """Remove documents (and their passages and vectors) from the index."""
+    from rag.index.maintain import remove_documents
+
+    store = remove_documents(_target(ctx, _settings(ctx)), document_ids)
+    click.echo(f"removed {', '.join(document_ids)}; {len(store.documents)} documents remain")
+
+
+@main.command("documents")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def documents_command(ctx: click.Context, as_json: bool) -> None:
+    """List the indexed documents."""
+    store = _target(ctx, _settings(ctx)).load()
+    rows = [
+        {"id": d.id, "title": d.label, "outlet": d.outlet, "published": d.published,
+         "origin": d.origin}
+        for d in store.documents.values()
+    ]
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']}  {row['outlet'] or '-'}  {row['title']}")
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("-k", "k", default=None, type=click.IntRange(1, 50), help="How many passages.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of GET /api/search.")
+@click.pass_context
+def search_command(ctx: click.Context, query: str, k: int | None, mode: str, as_json: bool) -> None:
+    """Rank passages for QUERY."""
+    from rag.retrieval.results import SearchResults
+    from rag.services import Services
+
+    settings = _settings(ctx)
+    snapshot = Services.load(settings, embedder=_embedder(ctx)).snapshot
+    hits = snapshot.retriever.search(query, k or settings.top_k, mode=mode)  # type: ignore[arg-type]
+    results = SearchResults.from_hits(query, hits)
+    if as_json:
+        _echo_json(results.model_dump())
+        return
+    for rank, hit in enumerate(results.hits, start=1):
+        click.echo(f"{rank}. [{hit.passage_id}] {hit.outlet or '-'} — {hit.title}")
+        click.echo(f"   dense #{hit.dense_rank}  lexical #{hit.lexical_rank}  score {hit.score}")
+        click.echo("   " + hit.text.replace("\n\n", " ")[:300])
+
+
+@main.command("serve")
+@click.option("--host", help="Bind address [RAG_HOST, default 127.0.0.1].")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port [RAG_PORT, default 8000].")
+@click.pass_context
+def serve_command(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the chat page and the API."""
+    import uvicorn
+
+    from rag.api.app import create_app
+
+    settings = _settings(ctx, host=host, port=port)
+    click.echo(f"serving on http://{settings.host}:{settings.port}")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

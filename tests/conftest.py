@@ -1,0 +1,69 @@
+"""Shared fixtures: the real packaged model (loaded once) and indexes built from the real seeds."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.embedding import SentenceTransformerEmbedder
+from rag.index.maintain import IndexTarget, rebuild
+from rag.index.store import IndexStore
+from rag.ingest.chunking import ChunkerParams
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No RAG_ setting of the developer's leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("RAG_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """An index of the seeds, built once; tests that change an index copy it first."""
+    directory = tmp_path_factory.mktemp("seed-index") / "index"
+    rebuild(IndexTarget(directory, embedder, ChunkerParams()), SEEDS)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def seed_store(seed_index_dir: Path, embedder) -> IndexStore:
+    return IndexTarget(seed_index_dir, embedder, ChunkerParams()).load()
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path, seed_index_dir: Path) -> Path:
+    """A private, writable copy of the seed index."""
+    directory = tmp_path / "index"
+    shutil.copytree(seed_index_dir, directory)
+    return directory
+
+
+@pytest.fixture
+def settings(tmp_path: Path, index_dir: Path) -> Settings:
+    return Settings(index_dir=index_dir, seeds_dir=SEEDS, web_dir=ROOT / "web")
+
+
+@pytest.fixture
+def target(index_dir: Path, embedder) -> Iterator[IndexTarget]:
+    yield IndexTarget(index_dir, embedder, ChunkerParams())

@@ -56,7 +56,7 @@ def passage_input(document: Document, passage: Passage) -> str:
 
 def _manifest(
     documents: Sequence[Document],
-    passage_count: int,
+    passages: Sequence[Passage],
     embedding: EmbeddingInfo,
     chunker: ChunkerInfo,
     kind: str,
@@ -67,7 +67,11 @@ def _manifest(
         embedding=embedding,
         chunker=chunker,
         vector_index=kind,
-        counts=Counts(documents=len(documents), passages=passage_count),
+        counts=Counts(
+            documents=len(documents),
+            passages=len(passages),
+            sentences=sum(len(p.sentences) for p in passages),
+        ),
         sources=[
             SourceInfo(
                 document_id=d.id, origin=d.origin, source_file=d.source_file,
@@ -81,17 +85,37 @@ def _manifest(
     )
 
 
+@dataclass(frozen=True)
+class _Embedded:
+    passages: list[Passage]
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray  # one row per sentence, passage after passage
+
+
 def _chunk_and_embed(
     documents: Sequence[Document], embedder: Embedder, params: ChunkerParams, progress: bool
-) -> tuple[list[Passage], np.ndarray]:
+) -> _Embedded:
     passages: list[Passage] = []
     inputs: list[str] = []
+    sentences: list[str] = []
     for document in documents:
         for passage in chunk_text(document.id, document.text, params):
             passages.append(passage)
             inputs.append(passage_input(document, passage))
-    logger.info("embedding %d passages of %d documents", len(passages), len(documents))
-    return passages, embedder.embed(inputs, progress=progress)
+            sentences.extend(document.text[start:end] for start, end in passage.sentences)
+    logger.info(
+        "embedding %d passages and %d sentences of %d documents",
+        len(passages), len(sentences), len(documents),
+    )
+    return _Embedded(
+        passages=passages,
+        passage_vectors=_rows(embedder.embed(inputs, progress=progress), embedder),
+        sentence_vectors=_rows(embedder.embed(sentences, progress=progress), embedder),
+    )
+
+
+def _rows(vectors: np.ndarray, embedder: Embedder) -> np.ndarray:
+    return vectors if len(vectors) else np.zeros((0, embedder.dimension), dtype=np.float32)
 
 
 def build_store(
@@ -103,32 +127,36 @@ def build_store(
     progress: bool = False,
 ) -> IndexStore:
     unique = list({d.content_sha256: d for d in reversed(documents)}.values())[::-1]
-    passages, vectors = _chunk_and_embed(unique, embedder, params, progress)
-    if not len(vectors):
-        vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
+    embedded = _chunk_and_embed(unique, embedder, params, progress)
     manifest = _manifest(
-        unique, len(passages), embedding_info(embedder), chunker_info(params), kind, None
+        unique, embedded.passages, embedding_info(embedder), chunker_info(params), kind, None
     )
     return IndexStore(
         manifest=manifest,
         documents={d.id: d for d in unique},
-        passages=passages,
-        vectors=build_index(vectors, kind),
+        passages=embedded.passages,
+        vectors=build_index(embedded.passage_vectors, kind),
+        sentence_vectors=build_index(embedded.sentence_vectors, FLAT),
     )
 
 
 def _rebuilt(
-    store: IndexStore, documents: list[Document], passages: list[Passage], vectors: np.ndarray
+    store: IndexStore,
+    documents: list[Document],
+    passages: list[Passage],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
 ) -> IndexStore:
     old = store.manifest
     manifest = _manifest(
-        documents, len(passages), old.embedding, old.chunker, old.vector_index, old.created_at
+        documents, passages, old.embedding, old.chunker, old.vector_index, old.created_at
     )
     return IndexStore(
         manifest=manifest,
         documents={d.id: d for d in documents},
         passages=passages,
         vectors=build_index(vectors, old.vector_index),
+        sentence_vectors=build_index(sentence_vectors, FLAT),
     )
 
 
@@ -152,12 +180,13 @@ def with_documents(
             added.append(document)
     if not added:
         return AddResult(store=store, added=[], duplicates=duplicates)
-    passages, vectors = _chunk_and_embed(added, embedder, params, progress)
+    embedded = _chunk_and_embed(added, embedder, params, progress)
     new_store = _rebuilt(
         store,
         [*store.documents.values(), *added],
-        [*store.passages, *passages],
-        np.vstack([all_vectors(store.vectors), vectors]),
+        [*store.passages, *embedded.passages],
+        np.vstack([all_vectors(store.vectors), embedded.passage_vectors]),
+        np.vstack([all_vectors(store.sentence_vectors), embedded.sentence_vectors]),
     )
     return AddResult(store=new_store, added=added, duplicates=duplicates)
 
@@ -169,10 +198,15 @@ def without_documents(store: IndexStore, document_ids: Sequence[str]) -> IndexSt
         raise NotFound(f"no document with id {missing[0]!r} in the index")
     drop = set(document_ids)
     keep_rows = [i for i, p in enumerate(store.passages) if p.document_id not in drop]
-    vectors = all_vectors(store.vectors)[keep_rows] if keep_rows else all_vectors(store.vectors)[:0]
+    keep_sentences = [
+        store.first_sentence_row(i) + j
+        for i in keep_rows
+        for j in range(len(store.passages[i].sentences))
+    ]
     return _rebuilt(
         store,
         [d for d in store.documents.values() if d.id not in drop],
         [store.passages[i] for i in keep_rows],
-        np.ascontiguousarray(vectors),
+        np.ascontiguousarray(all_vectors(store.vectors)[keep_rows]),
+        np.ascontiguousarray(all_vectors(store.sentence_vectors)[keep_sentences]),
     )

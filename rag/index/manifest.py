@@ -9,11 +9,13 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MANIFEST_FILE = "manifest.json"
 VECTORS_FILE = "vectors.faiss"
+SENTENCE_VECTORS_FILE = "sentences.faiss"
 DOCUMENTS_FILE = "documents.jsonl"
 PASSAGES_FILE = "passages.jsonl"
+DATA_FILES = (VECTORS_FILE, SENTENCE_VECTORS_FILE, DOCUMENTS_FILE, PASSAGES_FILE)
 
 
 class EmbeddingInfo(BaseModel):
@@ -39,6 +41,7 @@ class SourceInfo(BaseModel):
 class Counts(BaseModel):
     documents: int
     passages: int
+    sentences: int
 
 
 class Manifest(BaseModel):

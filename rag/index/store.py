@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterable
@@ -14,10 +15,12 @@ from pydantic import ValidationError
 from rag.errors import IndexCorrupt, IndexMismatch, IndexMissing
 from rag.index.atomic import replace_directory, temp_sibling
 from rag.index.manifest import (
+    DATA_FILES,
     DOCUMENTS_FILE,
     MANIFEST_FILE,
     PASSAGES_FILE,
     SCHEMA_VERSION,
+    SENTENCE_VECTORS_FILE,
     VECTORS_FILE,
     ChunkerInfo,
     EmbeddingInfo,
@@ -32,17 +35,32 @@ REBUILD_HINT = "rebuild it with `rag index`"
 
 @dataclass(frozen=True)
 class IndexStore:
-    """Row i of `vectors` is the embedding of `passages[i]`. Never mutated: changes make a
-    new store, so readers holding the old one are never disturbed."""
+    """Row i of `vectors` is the embedding of `passages[i]`; `sentence_vectors` holds one
+    row per sentence, passage after passage (`first_sentence_row`). Never mutated: changes
+    make a new store, so readers holding the old one are never disturbed."""
 
     manifest: Manifest
     documents: dict[str, Document]
     passages: list[Passage]
     vectors: faiss.Index
+    sentence_vectors: faiss.Index
     _by_id: dict[str, int] = field(init=False, repr=False, compare=False)
+    _first_sentence: list[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {p.passage_id: i for i, p in enumerate(self.passages)})
+        starts, row = [], 0
+        for passage in self.passages:
+            starts.append(row)
+            row += len(passage.sentences)
+        object.__setattr__(self, "_first_sentence", starts)
+
+    def first_sentence_row(self, passage_row: int) -> int:
+        return self._first_sentence[passage_row]
+
+    @property
+    def sentence_count(self) -> int:
+        return int(self.sentence_vectors.ntotal)
 
     def passage(self, passage_id: str) -> Passage | None:
         row = self._by_id.get(passage_id)
@@ -60,16 +78,16 @@ def save_store(store: IndexStore, directory: Path) -> IndexStore:
     staging = temp_sibling(directory, "tmp")
     staging.mkdir()
     faiss.write_index(store.vectors, str(staging / VECTORS_FILE))
+    faiss.write_index(store.sentence_vectors, str(staging / SENTENCE_VECTORS_FILE))
     _write_jsonl(staging / DOCUMENTS_FILE, (d.model_dump_json() for d in store.documents.values()))
     _write_jsonl(staging / PASSAGES_FILE, (p.model_dump_json() for p in store.passages))
-    files = {
-        name: sha256_file(staging / name) for name in (VECTORS_FILE, DOCUMENTS_FILE, PASSAGES_FILE)
-    }
+    files = {name: sha256_file(staging / name) for name in DATA_FILES}
     manifest = store.manifest.model_copy(update={"files": files})
     _write_text(staging / MANIFEST_FILE, manifest.model_dump_json(indent=2) + "\n")
     replace_directory(staging, directory)
     return IndexStore(
-        manifest=manifest, documents=store.documents, passages=store.passages, vectors=store.vectors
+        manifest=manifest, documents=store.documents, passages=store.passages,
+        vectors=store.vectors, sentence_vectors=store.sentence_vectors,
     )
 
 
@@ -89,15 +107,16 @@ def read_manifest(directory: Path) -> Manifest:
     if not path.exists():
         raise IndexMissing(f"no index at {directory}; build it with `rag index`")
     try:
-        manifest = Manifest.model_validate_json(path.read_bytes())
+        raw = json.loads(path.read_bytes())
+        version = raw.get("schema_version") if isinstance(raw, dict) else None
+        if version != SCHEMA_VERSION:
+            raise IndexMismatch(
+                f"{directory} has index schema {version}, this version reads "
+                f"{SCHEMA_VERSION}; {REBUILD_HINT}"
+            )
+        return Manifest.model_validate(raw)
     except (ValidationError, ValueError):
         raise IndexCorrupt(f"{path} is unreadable; {REBUILD_HINT}") from None
-    if manifest.schema_version != SCHEMA_VERSION:
-        raise IndexMismatch(
-            f"{directory} has index schema {manifest.schema_version}, this version reads "
-            f"{SCHEMA_VERSION}; {REBUILD_HINT}"
-        )
-    return manifest
 
 
 def check_compatible(
@@ -122,7 +141,7 @@ def check_compatible(
 
 
 def verify_files(manifest: Manifest, directory: Path) -> None:
-    for name in (VECTORS_FILE, DOCUMENTS_FILE, PASSAGES_FILE):
+    for name in DATA_FILES:
         path = directory / name
         if name not in manifest.files or not path.exists():
             raise IndexCorrupt(f"{path} is missing; {REBUILD_HINT}")
@@ -141,15 +160,21 @@ def load_store(
         documents = [Document.model_validate_json(line) for line in _lines(directory / DOCUMENTS_FILE)]
         passages = [Passage.model_validate_json(line) for line in _lines(directory / PASSAGES_FILE)]
         vectors = faiss.read_index(str(directory / VECTORS_FILE))
+        sentence_vectors = faiss.read_index(str(directory / SENTENCE_VECTORS_FILE))
     except (ValidationError, ValueError, RuntimeError):
         raise IndexCorrupt(f"{directory} holds unreadable records; {REBUILD_HINT}") from None
-    if vectors.ntotal != len(passages) or vectors.d != manifest.embedding.dimension:
+    sentences = sum(len(p.sentences) for p in passages)
+    if (vectors.ntotal, sentence_vectors.ntotal) != (len(passages), sentences) or vectors.d != (
+        manifest.embedding.dimension
+    ):
         raise IndexCorrupt(
-            f"{directory} has {vectors.ntotal} vectors for {len(passages)} passages; {REBUILD_HINT}"
+            f"{directory} has {vectors.ntotal} vectors for {len(passages)} passages and "
+            f"{sentence_vectors.ntotal} for {sentences} sentences; {REBUILD_HINT}"
         )
     logger.info("index loaded: %d documents, %d passages", len(documents), len(passages))
     return IndexStore(
-        manifest=manifest, documents={d.id: d for d in documents}, passages=passages, vectors=vectors
+        manifest=manifest, documents={d.id: d for d in documents}, passages=passages,
+        vectors=vectors, sentence_vectors=sentence_vectors,
     )
 
 

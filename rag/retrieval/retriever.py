@@ -39,8 +39,17 @@ class HybridRetriever:
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
         return self._lexical.search(query, k)
 
-    def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid") -> list[Hit]:
-        """The k best passages for `query`, each with its dense and lexical rank."""
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        mode: Mode = "hybrid",
+        query_vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """The k best passages for `query`, each with its dense and lexical rank.
+
+        `query_vector` saves embedding the query again when the caller already has it."""
         query = " ".join(query.split())
         if not query:
             raise InvalidInput("the query is empty")
@@ -49,7 +58,9 @@ class HybridRetriever:
         if k < 1:
             raise InvalidInput("k must be at least 1")
         pool = max(self._candidates, k)
-        dense = self.dense(self._embedder.embed([query])[0], pool) if mode != "lexical" else []
+        if mode != "lexical" and query_vector is None:
+            query_vector = self._embedder.embed([query])[0]
+        dense = self.dense(query_vector, pool) if mode != "lexical" and query_vector is not None else []
         lexical = self.lexical(query, pool) if mode != "dense" else []
         rankings = [[row for row, _ in ranking] for ranking in (dense, lexical) if ranking]
         fused = reciprocal_rank_fusion(rankings, k=self._rrf_k, limit=k)

@@ -53,6 +53,10 @@ def skeleton(word: str) -> str:
     return _REPEATS.sub(r"\1", word[0] + _VOWELS.sub("", word[1:]))
 
 
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
 def lexical_tokens(text: str) -> list[str]:
     """Tokens for BM25: stems of content words, plus skeletons of words of 5+ letters."""
     content = words(text)

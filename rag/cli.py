@@ -1,4 +1,4 @@
-"""Command line: rag index | add | remove | documents | search | serve."""
+"""Command line: rag index | add | remove | documents | search | ask | eval | serve."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from rag.answer.models import Answer
 from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import RagError
@@ -188,6 +189,61 @@ def search_command(ctx: click.Context, query: str, k: int | None, mode: str, as_
         click.echo(f"{rank}. [{hit.passage_id}] {hit.outlet or '-'} — {hit.title}")
         click.echo(f"   dense #{hit.dense_rank}  lexical #{hit.lexical_rank}  score {hit.score}")
         click.echo("   " + hit.text.replace("\n\n", " ")[:300])
+
+
+def _print_answer(answer: Answer) -> None:
+    click.echo(answer.answer)
+    for citation in answer.citations:
+        source = " — ".join(filter(None, [citation.outlet, citation.title]))
+        click.echo(f'[{citation.n}] {source}: "{citation.quote}"')
+        for other in citation.also_reported_by:
+            also = " — ".join(filter(None, [other.outlet, other.title]))
+            click.echo(f'    also reported by {also}: "{other.quote}"')
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("--history", "history_file", type=click.File("r"), help="JSON list of {role, content} turns.")
+@click.option("-k", "top_k", type=click.IntRange(1, 20), default=None, help="Passages to draw on.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer JSON of POST /api/ask.")
+@click.pass_context
+def ask_command(
+    ctx: click.Context, question: str, history_file: Any, top_k: int | None, as_json: bool
+) -> None:
+    """Answer QUESTION from the articles, citing the sentences it rests on."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from rag.answer.models import Turn
+    from rag.services import Services
+
+    try:
+        history = TypeAdapter(list[Turn]).validate_json(history_file.read()) if history_file else []
+    except ValidationError as exc:
+        raise click.BadParameter(f"not a list of turns: {exc.errors()[0]['msg']}", param_hint="--history") from None
+    snapshot = Services.load(_settings(ctx), embedder=_embedder(ctx)).snapshot
+    answer = snapshot.answerer.answer(question, history, top_k=top_k)
+    if as_json:
+        _echo_json(answer.model_dump())
+    else:
+        _print_answer(answer)
+
+
+@main.command("eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print every figure and per-question result.")
+@click.pass_context
+def eval_command(ctx: click.Context, questions: Path, as_json: bool) -> None:
+    """Score answers on a question file (support, citation precision, abstention, latency)."""
+    from rag.evaluation import dump, evaluate, read_questions, summary_lines
+    from rag.services import Services
+
+    snapshot = Services.load(_settings(ctx), embedder=_embedder(ctx)).snapshot
+    report = evaluate(
+        read_questions(questions),
+        lambda question, history: snapshot.answerer.answer(question, history),
+        snapshot.retriever,
+    )
+    click.echo(dump(report) if as_json else "\n".join(summary_lines(report)))
 
 
 @main.command("serve")

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
         default=50, ge=1, le=1000, description="Hits each retriever hands to fusion."
     )
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    sentence_weight: float = Field(
+        default=0.7, ge=0, le=1, description="Fusion weight of the best-sentence dense ranking."
+    )
+    answer_passages: int = Field(
+        default=8, ge=1, le=50, description="Passages whose sentences compete to answer."
+    )
     chunk_min_words: int = Field(default=40, ge=1, description="Smallest passage, in words.")
     chunk_max_words: int = Field(default=120, ge=10, description="Largest passage, in words.")
     log_level: str = Field(default="INFO", description="Python logging level.")

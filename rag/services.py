@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.config import Settings
 from rag.embedding import Embedder, SentenceTransformerEmbedder
 from rag.errors import IndexNotReady
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 class Snapshot:
     store: IndexStore
     retriever: HybridRetriever
+    answerer: ExtractiveAnswerer
 
 
 def chunker_params(settings: Settings) -> ChunkerParams:
@@ -61,9 +63,11 @@ class Services:
 
     def _install(self, store: IndexStore) -> None:
         retriever = HybridRetriever(
-            store, self.embedder, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k
+            store, self.embedder, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
+            sentence_weight=self.settings.sentence_weight,
         )
-        self._snapshot = Snapshot(store=store, retriever=retriever)
+        answerer = ExtractiveAnswerer(retriever, self.embedder, top_k=self.settings.answer_passages)
+        self._snapshot = Snapshot(store=store, retriever=retriever, answerer=answerer)
         self._load_failure = None
 
     @property

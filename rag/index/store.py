@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import os
@@ -57,6 +58,9 @@ class IndexStore:
 
     def first_sentence_row(self, passage_row: int) -> int:
         return self._first_sentence[passage_row]
+
+    def passage_of_sentence(self, sentence_row: int) -> int:
+        return bisect.bisect_right(self._first_sentence, sentence_row) - 1
 
     @property
     def sentence_count(self) -> int:

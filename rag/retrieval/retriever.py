@@ -21,20 +21,41 @@ MAX_QUERY_CHARS = 2000
 
 
 class HybridRetriever:
-    """Searches one immutable store; a changed index gets a new retriever."""
+    """Searches one immutable store; a changed index gets a new retriever.
+
+    Three rankings are fused: passages by embedding, passages by their best sentence's
+    embedding (weighted `sentence_weight`), and passages by BM25."""
 
     def __init__(
-        self, store: IndexStore, embedder: Embedder, *, candidates: int = 50, rrf_k: int = 60
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        *,
+        candidates: int = 50,
+        rrf_k: int = 60,
+        sentence_weight: float = 0.7,
     ) -> None:
         self.store = store
         self._embedder = embedder
         self._candidates = candidates
         self._rrf_k = rrf_k
+        self._sentence_weight = sentence_weight
         self._lexical = LexicalIndex([p.text for p in store.passages])
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Passages by embedding similarity."""
         scores, rows = dense_search(self.store.vectors, query_vector.reshape(1, -1), k)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+    def dense_sentences(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Passages by their best sentence's similarity: a fact stated in one sentence is
+        diluted in a long passage's embedding."""
+        scores, rows = dense_search(self.store.sentence_vectors, query_vector.reshape(1, -1), 3 * k)
+        best: dict[int, float] = {}
+        for row, score in zip(rows[0], scores[0], strict=True):
+            if row >= 0:
+                best.setdefault(self.store.passage_of_sentence(int(row)), float(score))
+        return list(best.items())[:k]
 
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
         return self._lexical.search(query, k)
@@ -60,10 +81,17 @@ class HybridRetriever:
         pool = max(self._candidates, k)
         if mode != "lexical" and query_vector is None:
             query_vector = self._embedder.embed([query])[0]
-        dense = self.dense(query_vector, pool) if mode != "lexical" and query_vector is not None else []
+        use_dense = mode != "lexical" and query_vector is not None
+        dense = self.dense(query_vector, pool) if use_dense else []
+        sentences = self.dense_sentences(query_vector, pool) if use_dense else []
         lexical = self.lexical(query, pool) if mode != "dense" else []
-        rankings = [[row for row, _ in ranking] for ranking in (dense, lexical) if ranking]
-        fused = reciprocal_rank_fusion(rankings, k=self._rrf_k, limit=k)
+        lists = [(dense, 1.0), (sentences, self._sentence_weight), (lexical, 1.0)]
+        fused = reciprocal_rank_fusion(
+            [[row for row, _ in ranking] for ranking, _ in lists if ranking],
+            weights=[weight for ranking, weight in lists if ranking],
+            k=self._rrf_k,
+            limit=k,
+        )
         return [self._hit(row, score, dense, lexical) for row, score in fused]
 
     def _hit(

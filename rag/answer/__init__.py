@@ -1,0 +1,1 @@
+"""Answers: cited sentences chosen from retrieved passages, or a checked generation."""

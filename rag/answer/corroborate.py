@@ -1,0 +1,60 @@
+"""Corroboration: the same fact in other articles, found among near-duplicate sentences.
+
+Wire stories are rewritten by each outlet, so a repeated fact is rarely word for word.
+A sentence in another document corroborates when it is close in embedding space and
+shares the fact's distinctive terms (names, numbers), not merely its topic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer.evidence import SentenceBank, SentenceRef, Span
+
+
+@dataclass(frozen=True)
+class CorroborationPolicy:
+    min_similarity: float = 0.62  # below this, sentences are about different things
+    sure_similarity: float = 0.72  # above this, a paraphrase: no term check needed
+    min_shared_terms: float = 0.35  # idf-weighted share of the fact's terms found
+
+
+_NUMBER = re.compile(r"\b\d+\b")
+
+
+def _numbers_conflict(a: str, b: str) -> bool:
+    """"established in 2003" and "established in 2013" are different facts."""
+    numbers_a, numbers_b = set(_NUMBER.findall(a)), set(_NUMBER.findall(b))
+    return bool(numbers_a and numbers_b and not numbers_a & numbers_b)
+
+
+def _shared_terms(bank: SentenceBank, fact: SentenceRef, other: SentenceRef) -> float:
+    return bank.coverage(sorted(bank.terms[fact.row]), bank.terms[other.row])
+
+
+def corroborating(
+    bank: SentenceBank, span: Span, *, policy: CorroborationPolicy = CorroborationPolicy()
+) -> list[SentenceRef]:
+    """The best corroborating sentence of each other document, most similar first."""
+    best: dict[str, tuple[SentenceRef, float]] = {}
+    for fact in span.refs:
+        similarities = bank.matrix @ bank.matrix[fact.row]
+        for row in np.argsort(-similarities):
+            similarity = float(similarities[row])
+            if similarity < policy.min_similarity:
+                break
+            other = bank.refs[int(row)]
+            if other.document_id == fact.document_id or not other.citable:
+                continue
+            if other.document_id in best and best[other.document_id][1] >= similarity:
+                continue
+            if _numbers_conflict(fact.text, other.text):
+                continue
+            if similarity >= policy.sure_similarity or (
+                _shared_terms(bank, fact, other) >= policy.min_shared_terms
+            ):
+                best[other.document_id] = (other, similarity)
+    return [ref for ref, _ in sorted(best.values(), key=lambda item: -item[1])]

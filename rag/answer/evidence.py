@@ -1,0 +1,233 @@
+"""Sentence-level evidence: every indexed sentence with its vector and terms, and the
+scores that say how well a sentence answers a question; scoring is pure arithmetic."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import re
+
+import numpy as np
+
+from rag.answer.questions import QuestionType, answers_type
+from rag.index.store import IndexStore
+from rag.index.vectors import all_vectors
+from rag.retrieval.tokens import lexical_tokens
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$|[\"”’]$")
+
+
+@dataclass(frozen=True)
+class SentenceRef:
+    row: int  # row in the store's sentence vectors
+    passage_row: int
+    document_id: str
+    start: int
+    end: int
+    text: str
+    citable: bool  # headings and fragments are context, not answers
+
+
+@dataclass(frozen=True)
+class Span:
+    """One sentence, or two adjacent ones of a passage ("He said ..." needs its lead-in)."""
+
+    refs: tuple[SentenceRef, ...]
+
+    @property
+    def first(self) -> SentenceRef:
+        return self.refs[0]
+
+    @property
+    def start(self) -> int:
+        return self.refs[0].start
+
+    @property
+    def end(self) -> int:
+        return self.refs[-1].end
+
+    @property
+    def document_id(self) -> str:
+        return self.refs[0].document_id
+
+    @property
+    def passage_row(self) -> int:
+        return self.refs[0].passage_row
+
+    @property
+    def rows(self) -> list[int]:
+        return [r.row for r in self.refs]
+
+    @property
+    def text(self) -> str:
+        return " ".join(r.text for r in self.refs)
+
+    @property
+    def words(self) -> int:
+        return sum(len(r.text.split()) for r in self.refs)
+
+
+FEATURES = ("similarity", "coverage", "passage_similarity", "answer_type", "reciprocal_rank", "pair")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Linear weights of the span features (in FEATURES order); fitted on
+    tests/data/calibration_questions.jsonl by `python -m benchmarks.calibrate_answers`."""
+
+    similarity: float = 0.45
+    coverage: float = 0.35
+    passage_similarity: float = 0.10
+    answer_type: float = 0.07
+    reciprocal_rank: float = 0.03
+    pair: float = -0.05
+    max_pair_words: int = 70
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ScoredSpan:
+    span: Span
+    score: float
+    similarity: float  # question . span
+    coverage: float  # idf-weighted share of the question's terms the span contains
+    type_match: bool
+
+
+def _is_citable(document_text: str, start: int, end: int) -> bool:
+    """Sentences are citable; headings, standfirsts and fragments are not."""
+    text = document_text[start:end]
+    whole_line = (start == 0 or document_text[start - 1] == "\n") and (
+        end == len(document_text) or document_text[end] == "\n"
+    )
+    unpunctuated = not _SENTENCE_END.search(text)
+    return len(text.split()) >= 4 and not (whole_line and unpunctuated)
+
+
+class SentenceBank:
+    """All sentences of one store snapshot, ready for scoring; built once per snapshot."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self.refs: list[SentenceRef] = []
+        for passage_row, passage in enumerate(store.passages):
+            text = store.documents[passage.document_id].text
+            first = store.first_sentence_row(passage_row)
+            for offset, (start, end) in enumerate(passage.sentences):
+                self.refs.append(
+                    SentenceRef(
+                        row=first + offset, passage_row=passage_row,
+                        document_id=passage.document_id, start=start, end=end,
+                        text=text[start:end], citable=_is_citable(text, start, end),
+                    )
+                )
+        self.matrix = all_vectors(store.sentence_vectors)
+        self.passage_matrix = all_vectors(store.vectors)
+        self.terms = [frozenset(lexical_tokens(ref.text)) for ref in self.refs]
+        frequency = Counter(term for terms in self.terms for term in terms)
+        total = max(len(self.refs), 1)
+        self.idf = {term: math.log(1 + total / count) for term, count in frequency.items()}
+        self.unseen_idf = math.log(1 + total)  # a term the corpus never uses
+
+    def of_passage(self, passage_row: int) -> list[SentenceRef]:
+        first = self.store.first_sentence_row(passage_row)
+        return self.refs[first : first + len(self.store.passages[passage_row].sentences)]
+
+    def same_passage(self, row: int, ref: SentenceRef) -> bool:
+        return 0 <= row < len(self.refs) and self.refs[row].passage_row == ref.passage_row
+
+    def weight(self, term: str) -> float:
+        return self.idf.get(term, self.unseen_idf)
+
+    def coverage(self, question_terms: Sequence[str], sentence_terms: frozenset[str]) -> float:
+        total = sum(self.weight(t) for t in question_terms)
+        if total == 0:
+            return 0.0
+        return sum(self.weight(t) for t in question_terms if t in sentence_terms) / total
+
+
+def candidate_spans(bank: SentenceBank, passage_rows: Sequence[int], weights: Weights) -> list[Span]:
+    """Every citable sentence of the passages, and every pair of adjacent ones."""
+    spans: list[Span] = []
+    for row in passage_rows:
+        refs = [r for r in bank.of_passage(row) if r.citable]
+        spans.extend(Span((r,)) for r in refs)
+        for a, b in zip(refs, refs[1:], strict=False):
+            pair = Span((a, b))
+            if b.row == a.row + 1 and pair.words <= weights.max_pair_words:
+                spans.append(pair)
+    return spans
+
+
+def _discriminative_weights(
+    bank: SentenceBank, candidates: Sequence[Span], question_terms: Sequence[str]
+) -> dict[str, float]:
+    """Weight of each question term: rare in the corpus (global idf) and rare among the
+    candidates (local idf). A name every candidate shares says little about which one
+    answers; the relation asked about ("founded", "succeeded") says much."""
+    rows = {r for span in candidates for r in span.rows}
+    total = max(len(rows), 1)
+    weights = {}
+    for term in dict.fromkeys(question_terms):
+        local = sum(term in bank.terms[r] for r in rows)
+        weights[term] = bank.weight(term) * math.log(1 + total / (1 + local))
+    return weights
+
+
+def span_features(
+    bank: SentenceBank,
+    candidates: Sequence[Span],
+    *,
+    question_vector: np.ndarray,
+    question_terms: Sequence[str],
+    kind: QuestionType,
+    passage_ranks: dict[int, int],
+) -> np.ndarray:
+    """One row of FEATURES per candidate span."""
+    rows = []
+    weigh = _discriminative_weights(bank, candidates, question_terms)
+    for span in candidates:
+        vector = bank.matrix[span.rows].sum(axis=0)
+        similarity = float(vector @ question_vector) / max(float(np.linalg.norm(vector)), 1e-9)
+        terms = frozenset().union(*(bank.terms[r] for r in span.rows))
+        rank = passage_ranks.get(span.passage_row, len(passage_ranks) + 1)
+        covered = sum(weight for term, weight in weigh.items() if term in terms)
+        rows.append((
+            similarity,
+            covered / max(sum(weigh.values()), 1e-9),
+            float(bank.passage_matrix[span.passage_row] @ question_vector),
+            float(answers_type(kind, span.text)),
+            1.0 / rank,
+            # Why/how answers need their lead-in ("They were told ... Tehran claimed ...").
+            0.0 if kind in (QuestionType.WHY, QuestionType.HOW) else float(len(span.refs) - 1),
+        ))
+    return np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+def score_spans(
+    bank: SentenceBank,
+    candidates: Sequence[Span],
+    *,
+    question_vector: np.ndarray,
+    question_terms: Sequence[str],
+    kind: QuestionType,
+    passage_ranks: dict[int, int],
+    weights: Weights = Weights(),
+) -> list[ScoredSpan]:
+    """Score candidate spans, best first."""
+    features = span_features(
+        bank, candidates, question_vector=question_vector, question_terms=question_terms,
+        kind=kind, passage_ranks=passage_ranks,
+    )
+    scores = features @ weights.vector()
+    scored = [
+        ScoredSpan(span, float(scores[i]), float(features[i, 0]), float(features[i, 1]), bool(features[i, 3]))
+        for i, span in enumerate(candidates)
+    ]
+    return sorted(scored, key=lambda s: -s.score)

@@ -1,0 +1,189 @@
+"""The extractive Answerer: the one to three sentences that best answer the question,
+quoted from the articles and cited, or an honest "the articles don't say"."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer.abstain import AbstentionPolicy, abstention_reason
+from rag.answer.corroborate import CorroborationPolicy, corroborating
+from rag.answer.evidence import (
+    ScoredSpan,
+    SentenceBank,
+    Span,
+    Weights,
+    candidate_spans,
+    score_spans,
+)
+from rag.answer.followup import Standalone, contextualize
+from rag.answer.models import Answer, AnswerSentence, Citation, Corroboration, Turn
+from rag.answer.questions import classify, content_terms
+from rag.embedding import Embedder
+from rag.retrieval.retriever import HybridRetriever
+
+NOT_COVERED = "The articles don't cover this: no passage in them answers the question."
+_LEADING_CONNECTIVE = re.compile(
+    r"^(But|And|However|Nonetheless|Nevertheless|Meanwhile|Still|Yet|Also|In turn|Internally)"
+    r",?\s+(?=\S)"
+)
+
+
+@dataclass(frozen=True)
+class SelectionPolicy:
+    max_sentences: int = 3
+    max_words: int = 80
+    relative_score: float = 0.95  # extra sentences must score this close to the best
+    distinct_below: float = 0.80  # more similar than this to a chosen one: the same fact
+    repeat_above: float = 0.80  # this similar to the previous answer: already said
+
+
+def _answer_text(quote: str) -> str:
+    text = _LEADING_CONNECTIVE.sub("", quote)
+    return text[:1].upper() + text[1:]
+
+
+class ExtractiveAnswerer:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        embedder: Embedder,
+        *,
+        top_k: int = 8,
+        weights: Weights = Weights(),
+        abstention: AbstentionPolicy = AbstentionPolicy(),
+        selection: SelectionPolicy = SelectionPolicy(),
+        corroboration: CorroborationPolicy = CorroborationPolicy(),
+    ) -> None:
+        self.retriever = retriever
+        self.bank = SentenceBank(retriever.store)
+        self._embedder = embedder
+        self._top_k = top_k
+        self._weights = weights
+        self._abstention = abstention
+        self._selection = selection
+        self._corroboration = corroboration
+
+    def gather(
+        self, standalone: Standalone, question_vector: np.ndarray, top_k: int
+    ) -> tuple[list[Span], dict[int, int]]:
+        """Candidate spans from the retrieved passages and, for a follow-up, from the
+        passages the previous answer drew on; with each passage's rank."""
+        hits = self.retriever.search(standalone.question, top_k, query_vector=question_vector)
+        ranks = {self.retriever.store.row_of(h.passage.passage_id) or 0: i for i, h in enumerate(hits, 1)}
+        if not (standalone.is_followup and standalone.previous_answer):
+            return candidate_spans(self.bank, list(ranks), self._weights), ranks
+        previous = self._embedder.embed([standalone.previous_answer])[0]
+        similarity = self.bank.matrix @ previous
+        for row in np.argsort(-similarity)[:2]:
+            ranks.setdefault(self.bank.refs[int(row)].passage_row, len(ranks) + 1)
+        # What the previous answer already said is not an answer to the follow-up.
+        repeated = set(np.flatnonzero(similarity >= self._selection.repeat_above).tolist())
+        spans = candidate_spans(self.bank, list(ranks), self._weights)
+        return [s for s in spans if not repeated & set(s.rows)], ranks
+
+    def rank_spans(
+        self, standalone: Standalone, question_vector: np.ndarray, top_k: int, timings: dict[str, float]
+    ) -> list[ScoredSpan]:
+        """Candidate spans scored against the question, best first."""
+        clock = time.perf_counter()
+        candidates, ranks = self.gather(standalone, question_vector, top_k)
+        timings["retrieve"] = (time.perf_counter() - clock) * 1000
+        clock = time.perf_counter()
+        scored = score_spans(
+            self.bank, candidates, question_vector=question_vector,
+            question_terms=content_terms(standalone.question),
+            kind=classify(standalone.question), passage_ranks=ranks, weights=self._weights,
+        )
+        timings["score"] = (time.perf_counter() - clock) * 1000
+        return scored
+
+    def abstention_reason(self, question: str, best: ScoredSpan | None) -> str | None:
+        """Why the articles don't answer `question`, or None when the best span does."""
+        if best is None:
+            return "nothing retrieved"
+        return abstention_reason(
+            question, classify(question), score=best.score, sentence=best.span.text,
+            passage=self.bank.store.passages[best.span.passage_row].text, policy=self._abstention,
+        )
+
+    def select(self, scored: Sequence[ScoredSpan]) -> list[ScoredSpan]:
+        """The best span, plus up to two more that score nearly as well, say something
+        else (not a near-duplicate) and fit the word budget."""
+        policy = self._selection
+        chosen = [scored[0]]
+        words = scored[0].span.words
+        used = set(scored[0].span.rows)
+        for candidate in scored[1:]:
+            if len(chosen) == policy.max_sentences or candidate.score < policy.relative_score * scored[0].score:
+                break
+            if used & set(candidate.span.rows) or words + candidate.span.words > policy.max_words:
+                continue
+            similar = max(
+                float(self.bank.matrix[a] @ self.bank.matrix[b])
+                for a in candidate.span.rows for c in chosen for b in c.span.rows
+            )
+            if similar < policy.distinct_below:
+                chosen.append(candidate)
+                words += candidate.span.words
+                used.update(candidate.span.rows)
+        # Spans of one article read best in the article's order.
+        lead = chosen[0].span.document_id
+        return sorted(chosen, key=lambda s: (s.span.document_id != lead, s.span.document_id, s.span.start))
+
+    def answer(self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None) -> Answer:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        standalone = contextualize(question, history)
+        clock = time.perf_counter()
+        question_vector = self._embedder.embed([standalone.question])[0]
+        timings["embed"] = (time.perf_counter() - clock) * 1000
+        scored = self.rank_spans(standalone, question_vector, top_k or self._top_k, timings)
+        if self.abstention_reason(standalone.question, scored[0] if scored else None):
+            return self._abstained(question, standalone.question, timings, started)
+        clock = time.perf_counter()
+        chosen = self.select(scored)
+        citations = [self._citation(n, s.span) for n, s in enumerate(chosen, 1)]
+        sentences = [
+            AnswerSentence(text=_answer_text(s.span.text), citations=[n]) for n, s in enumerate(chosen, 1)
+        ]
+        timings["compose"] = (time.perf_counter() - clock) * 1000
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return Answer(
+            question=question, standalone_question=standalone.question,
+            answer=" ".join(f"{s.text} [{s.citations[0]}]" for s in sentences),
+            abstained=False, mode="extractive", sentences=sentences, citations=citations,
+            timings_ms={k: round(v, 2) for k, v in timings.items()},
+        )
+
+    def _abstained(self, question: str, standalone: str, timings: dict[str, float], started: float) -> Answer:
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return Answer(
+            question=question, standalone_question=standalone, answer=NOT_COVERED, abstained=True,
+            mode="extractive", sentences=[AnswerSentence(text=NOT_COVERED, citations=[])],
+            citations=[], timings_ms={k: round(v, 2) for k, v in timings.items()},
+        )
+
+    def _citation(self, n: int, span: Span) -> Citation:
+        store = self.retriever.store
+        passage = store.passages[span.passage_row]
+        document = store.documents[span.document_id]
+        also = [
+            Corroboration(
+                document_id=other.document_id,
+                outlet=store.documents[other.document_id].outlet,
+                title=store.documents[other.document_id].label,
+                quote=other.text, start=other.start, end=other.end,
+            )
+            for other in corroborating(self.bank, span, policy=self._corroboration)
+        ]
+        return Citation(
+            n=n, passage_id=passage.passage_id, document_id=document.id, title=document.label,
+            outlet=document.outlet, published=document.published,
+            quote=document.text[span.start : span.end], start=span.start, end=span.end,
+            passage_text=passage.text, also_reported_by=also,
+        )

@@ -1,0 +1,150 @@
+"""Follow-up questions -> standalone questions, by resolving references to the last turn.
+
+"When was the first one founded?" after an answer naming two groups becomes "When was
+Kata’ib Hizbollah founded?": pronouns, ordinals ("the first one") and ellipsis ("And
+al-Nujaba?", "Why?") are resolved against the entities of the previous question and
+answer. Pure functions over text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answer.models import Turn
+from rag.answer.questions import QuestionType, classify
+from rag.retrieval.tokens import fold, skeleton, words
+
+_MARKERS = re.compile(r"\s*\[\d+\]")
+_ENTITY = re.compile(
+    r"(?:(?:al|el)-)?[A-Z][\w’'\-]*(?:\.(?=[A-Z]))?"
+    r"(?:\s+(?:(?:al|el)-[A-Z][\w’'\-]*|(?:al|el|bin|ibn|of|de)\b|(?:of the)\b|[A-Z][\w’'\-]*))*"
+)
+_NOT_ENTITIES = frozenset(
+    """the a an it its he she they this that these those there what when where which who whom
+    whose why how did does do is was were are and but or if in on at after before according
+    also monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december i we you his her their
+    iraqi iranian israeli american kurdish lebanese syrian palestinian shiite shi’ite sunni arab
+    yemeni us u.s."""
+    .split()
+)
+_QUESTION_WORDS = re.compile(r"\b(what|who|whom|why|how|when|where|which|did|does|do|is|was|are)\b", re.I)
+_TRAILING_CONNECTORS = re.compile(r"(\s+(of|of the|al|bin|ibn|de|the))+$")
+_ORDINAL = re.compile(r"\bthe (first|second|third|former|latter|last)(?: one)?\b", re.I)
+_PRONOUN = re.compile(
+    r"\b(its|their|his|her|it|they|them|he|him|she|this group|that group|the group"
+    r"|these groups|those groups|the groups)\b",
+    re.I,
+)
+_POSSESSIVES = frozenset({"its", "their", "his", "her"})
+_PLURALS = frozenset({"they", "them", "their", "these groups", "those groups", "the groups"})
+_ELLIPSIS = re.compile(r"^\s*(and|what about|how about|and what about)\s+(?P<rest>.+?)\??\s*$", re.I)
+_BARE_WH = re.compile(r"^\s*(why|how|when|where|who|how so|in what way)\s*\??\s*$", re.I)
+_WHO_IS = re.compile(r"^\s*who (is|was|are|were)\s+(?P<name>.+?)\??\s*$", re.I)
+_ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1, "last": -1}
+
+
+@dataclass(frozen=True)
+class Standalone:
+    question: str  # what retrieval and scoring use
+    is_followup: bool
+    previous_answer: str  # the last assistant turn, markers removed ("" if none)
+
+
+def strip_markers(text: str) -> str:
+    return _MARKERS.sub("", text).strip()
+
+
+def _key(entity: str) -> str:
+    return " ".join(skeleton(w) for w in words(entity)) or fold(entity)
+
+
+def entities(text: str) -> list[str]:
+    """Capitalised names in order of appearance (weekdays, months, question words dropped)."""
+    found: list[str] = []
+    seen: set[str] = set()
+    for match in _ENTITY.finditer(text):
+        tokens = match.group().split()
+        while tokens and fold(tokens[0]) in _NOT_ENTITIES:
+            tokens.pop(0)
+        entity = _TRAILING_CONNECTORS.sub("", " ".join(tokens)).strip(" ’'-")
+        if not entity or fold(entity) in _NOT_ENTITIES:
+            continue
+        key = _key(entity)
+        if key and key not in seen:
+            seen.add(key)
+            found.append(entity)
+    return found
+
+
+def _new_entities(previous_question: str, previous_answer: str) -> list[str]:
+    asked = {_key(e) for e in entities(previous_question)}
+    asked_words = {skeleton(w) for w in words(previous_question)}
+    return [
+        e for e in entities(previous_answer)
+        if _key(e) not in asked and not {skeleton(w) for w in words(e)} <= asked_words
+    ]
+
+
+def _short_name(entity: str) -> str:
+    """"Secretary of State Antony Blinken" -> "Antony Blinken": titles would outweigh the
+    rest of the question in retrieval and scoring."""
+    tokens = entity.split()
+    return " ".join(tokens[-2:]) if len(tokens) > 2 and " of " not in " ".join(tokens[-2:]) else entity
+
+
+def _antecedent(previous_question: str, previous_answer: str, *, plural: bool) -> str | None:
+    """What "it"/"they"/"he" most likely refers to in the next question."""
+    who_is = _WHO_IS.match(previous_question)
+    if who_is and entities(who_is.group("name")) == [who_is.group("name").strip()]:
+        return who_is.group("name").strip()
+    new = [_short_name(e) for e in _new_entities(previous_question, previous_answer)]
+    if classify(previous_question) == QuestionType.WHO and new:
+        return " and ".join(new[:3]) if plural else new[0]
+    asked = entities(previous_question)
+    return asked[0] if asked else (new[0] if new else None)
+
+
+def _replace(question: str, match: re.Match[str], replacement: str) -> str:
+    word = match.group().lower()
+    if word in _POSSESSIVES:
+        replacement = f"{replacement}’s"
+    return question[: match.start()] + replacement + question[match.end() :]
+
+
+def contextualize(question: str, history: Sequence[Turn]) -> Standalone:
+    """Resolve a follow-up against the last user question and the answer to it."""
+    question = " ".join(question.split())
+    users = [t.content for t in history if t.role == "user"]
+    answers = [t.content for t in history if t.role == "assistant"]
+    if not users:
+        return Standalone(question=question, is_followup=False, previous_answer="")
+    previous_question = " ".join(users[-1].split())
+    previous_answer = strip_markers(answers[-1]) if answers else ""
+
+    if ordinal := _ORDINAL.search(question):
+        listed = _new_entities(previous_question, previous_answer) or entities(previous_question)
+        index = _ORDINALS[ordinal.group(1).lower()]
+        if listed and (index < 0 or index < len(listed)):
+            return Standalone(_replace(question, ordinal, listed[index]), True, previous_answer)
+    if ellipsis := _ELLIPSIS.match(question):
+        rest = ellipsis.group("rest")
+        named = entities(rest)
+        asked = entities(previous_question)
+        if named and asked and len(words(rest)) <= 4 and not _QUESTION_WORDS.search(rest):
+            standalone = previous_question.replace(asked[0], named[0], 1)
+            return Standalone(standalone, True, previous_answer)
+    if _BARE_WH.match(question):
+        statement = previous_answer.split(". ")[0].rstrip(".") or previous_question
+        return Standalone(f"{question.rstrip('?')} {statement}?", True, previous_answer)
+    if pronoun := _PRONOUN.search(question):
+        plural = pronoun.group().lower() in _PLURALS
+        antecedent = _antecedent(previous_question, previous_answer, plural=plural)
+        if antecedent:
+            return Standalone(_replace(question, pronoun, antecedent), True, previous_answer)
+    if len(words(question)) <= 1 or ellipsis:
+        # Too little to stand alone and nothing to resolve: keep the previous subject.
+        return Standalone(f"{question} ({previous_question})", True, previous_answer)
+    return Standalone(question=question, is_followup=False, previous_answer=previous_answer)

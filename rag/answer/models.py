@@ -1,0 +1,56 @@
+"""The answer contract: what `rag ask --json` prints and `POST /api/ask` returns."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Role = Literal["user", "assistant"]
+AnswerMode = Literal["extractive", "generative"]
+
+
+class Turn(BaseModel):
+    role: Role
+    content: str
+
+
+class Corroboration(BaseModel):
+    """The same fact reported by another article, in its own words."""
+
+    document_id: str
+    outlet: str | None
+    title: str
+    quote: str
+    start: int
+    end: int
+
+
+class Citation(BaseModel):
+    n: int = Field(description="The number used by the [n] markers in the answer.")
+    passage_id: str
+    document_id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    quote: str = Field(description="The supporting sentence(s): document.text[start:end].")
+    start: int
+    end: int
+    passage_text: str
+    also_reported_by: list[Corroboration] = []
+
+
+class AnswerSentence(BaseModel):
+    text: str
+    citations: list[int]
+
+
+class Answer(BaseModel):
+    question: str
+    standalone_question: str = Field(description="The question with follow-up context resolved.")
+    answer: str = Field(description="Plain text with [n] citation markers.")
+    abstained: bool
+    mode: AnswerMode
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    timings_ms: dict[str, float]

@@ -29,7 +29,9 @@ def hit_rates(
         for question in questions:
             hits = retriever.search(question["question"], max(depths), mode=mode)
             expected = fold_for_matching(question["expect"])
-            found = [i for i, h in enumerate(hits, 1) if expected in fold_for_matching(h.passage.text)]
+            found = [
+                i for i, h in enumerate(hits, 1) if expected in fold_for_matching(h.passage.text)
+            ]
             ranks.append(found[0] if found else None)
         rates[mode] = {k: sum(r is not None and r <= k for r in ranks) / len(ranks) for k in depths}
     return rates
@@ -47,9 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings(**({"index_dir": args.index} if args.index else {}))
     retriever = Services.load(settings).snapshot.retriever
-    questions = [json.loads(line) for line in args.questions.read_text("utf-8").splitlines() if line]
+    questions = [
+        json.loads(line) for line in args.questions.read_text("utf-8").splitlines() if line
+    ]
     rates = hit_rates(retriever, questions)
-    sys.stdout.write(f"{len(questions)} questions\nmode      " + "".join(f"  hit@{k}" for k in DEPTHS) + "\n")
+    sys.stdout.write(
+        f"{len(questions)} questions\nmode      " + "".join(f"  hit@{k}" for k in DEPTHS) + "\n"
+    )
     for mode, by_depth in rates.items():
         sys.stdout.write(f"{mode:<10}" + "".join(f"  {by_depth[k]:.3f}" for k in DEPTHS) + "\n")
     return 0

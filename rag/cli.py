@@ -34,7 +34,8 @@ class _Group(click.Group):
 def configure_logging(level: str) -> None:
     """Our own messages at `level`; third-party libraries only when they warn."""
     logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr,
+        level=logging.WARNING,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logger.setLevel(level.upper())
@@ -156,8 +157,13 @@ def documents_command(ctx: click.Context, as_json: bool) -> None:
     """List the indexed documents."""
     store = _target(ctx, _settings(ctx)).load()
     rows = [
-        {"id": d.id, "title": d.label, "outlet": d.outlet, "published": d.published,
-         "origin": d.origin}
+        {
+            "id": d.id,
+            "title": d.label,
+            "outlet": d.outlet,
+            "published": d.published,
+            "origin": d.origin,
+        }
         for d in store.documents.values()
     ]
     if as_json:
@@ -203,12 +209,25 @@ def _print_answer(answer: Answer) -> None:
 
 @main.command("ask")
 @click.argument("question")
-@click.option("--history", "history_file", type=click.File("r"), help="JSON list of {role, content} turns.")
+@click.option(
+    "--history", "history_file", type=click.File("r"), help="JSON list of {role, content} turns."
+)
 @click.option("-k", "top_k", type=click.IntRange(1, 20), default=None, help="Passages to draw on.")
+@click.option(
+    "--mode",
+    type=click.Choice(["extractive", "generative"]),
+    default="extractive",
+    help="generative needs RAG_GENERATOR (see README).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer JSON of POST /api/ask.")
 @click.pass_context
 def ask_command(
-    ctx: click.Context, question: str, history_file: Any, top_k: int | None, as_json: bool
+    ctx: click.Context,
+    question: str,
+    history_file: Any,
+    top_k: int | None,
+    mode: str,
+    as_json: bool,
 ) -> None:
     """Answer QUESTION from the articles, citing the sentences it rests on."""
     from pydantic import TypeAdapter, ValidationError
@@ -219,9 +238,11 @@ def ask_command(
     try:
         history = TypeAdapter(list[Turn]).validate_json(history_file.read()) if history_file else []
     except ValidationError as exc:
-        raise click.BadParameter(f"not a list of turns: {exc.errors()[0]['msg']}", param_hint="--history") from None
-    snapshot = Services.load(_settings(ctx), embedder=_embedder(ctx)).snapshot
-    answer = snapshot.answerer.answer(question, history, top_k=top_k)
+        raise click.BadParameter(
+            f"not a list of turns: {exc.errors()[0]['msg']}", param_hint="--history"
+        ) from None
+    services = Services.load(_settings(ctx), embedder=_embedder(ctx))
+    answer = services.answerer(mode).answer(question, history, top_k=top_k)  # type: ignore[arg-type]
     if as_json:
         _echo_json(answer.model_dump())
     else:
@@ -230,18 +251,20 @@ def ask_command(
 
 @main.command("eval")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", type=click.Choice(["extractive", "generative"]), default="extractive")
 @click.option("--json", "as_json", is_flag=True, help="Print every figure and per-question result.")
 @click.pass_context
-def eval_command(ctx: click.Context, questions: Path, as_json: bool) -> None:
+def eval_command(ctx: click.Context, questions: Path, mode: str, as_json: bool) -> None:
     """Score answers on a question file (support, citation precision, abstention, latency)."""
     from rag.evaluation import dump, evaluate, read_questions, summary_lines
     from rag.services import Services
 
-    snapshot = Services.load(_settings(ctx), embedder=_embedder(ctx)).snapshot
+    services = Services.load(_settings(ctx), embedder=_embedder(ctx))
+    answerer = services.answerer(mode)  # type: ignore[arg-type]
     report = evaluate(
         read_questions(questions),
-        lambda question, history: snapshot.answerer.answer(question, history),
-        snapshot.retriever,
+        lambda question, history: answerer.answer(question, history),
+        services.snapshot.retriever,
     )
     click.echo(dump(report) if as_json else "\n".join(summary_lines(report)))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +21,7 @@ class Settings(BaseSettings):
     web_dir: Path = Field(default=Path("web"), description="Static files of the chat page.")
     embed_model: str = Field(
         default=PACKAGED_MODEL,
-        description="`all-MiniLM-L6-v2` (the packaged copy) or a local sentence-transformers folder.",
+        description="`all-MiniLM-L6-v2` (packaged) or a local sentence-transformers folder.",
     )
     host: str = Field(default="127.0.0.1", description="Address `rag serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `rag serve` listens on.")
@@ -37,4 +38,19 @@ class Settings(BaseSettings):
     )
     chunk_min_words: int = Field(default=40, ge=1, description="Smallest passage, in words.")
     chunk_max_words: int = Field(default=120, ge=10, description="Largest passage, in words.")
+    generator: Literal["none", "llamacpp", "openai"] = Field(
+        default="none", description="Chat model for the generative mode (none: extractive only)."
+    )
+    generator_model: Path | None = Field(
+        default=None, description="GGUF file for `llamacpp`, e.g. models/qwen1.5b.gguf."
+    )
+    generator_base_url: str | None = Field(
+        default=None, description="`/v1` address of an OpenAI-compatible server for `openai`."
+    )
+    generator_api_key: str | None = Field(default=None, description="API key for `openai`.")
+    generator_model_name: str | None = Field(default=None, description="Model name for `openai`.")
+    generator_max_tokens: int = Field(default=200, ge=16, le=2048, description="Reply length cap.")
+    generator_threads: int | None = Field(
+        default=None, ge=1, description="llama.cpp threads (default: half the cores)."
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")

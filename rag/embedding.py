@@ -84,8 +84,9 @@ class SentenceTransformerEmbedder:
         self.name, folder = resolve_model(name_or_path)
         self.fingerprint = fingerprint_weights(folder)
         self._model = SentenceTransformer(str(folder), device=device, local_files_only=True)
-        get_dimension = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
+        get_dimension = (  # renamed in sentence-transformers 5
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
         )
         dimension = get_dimension()
         if dimension is None:

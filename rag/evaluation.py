@@ -63,7 +63,9 @@ def read_questions(path: Path) -> list[EvalQuestion]:
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     except ValidationError as exc:
-        raise InvalidInput(f"{path} is not a valid question file: {exc.errors()[0]['msg']}") from None
+        raise InvalidInput(
+            f"{path} is not a valid question file: {exc.errors()[0]['msg']}"
+        ) from None
 
 
 def supports(text: str, quotes: Sequence[str]) -> bool:
@@ -100,14 +102,21 @@ def evaluate(
         answer = ask(question.question, question.history)
         latency = (time.perf_counter() - clock) * 1000
         hits = retriever.search(answer.standalone_question, 5)
-        ranks = [i for i, h in enumerate(hits, 1) if supports(h.passage.text, question.supporting_quotes)]
+        ranks = [
+            i for i, h in enumerate(hits, 1) if supports(h.passage.text, question.supporting_quotes)
+        ]
         correct = sum(supports(c.quote, question.supporting_quotes) for c in answer.citations)
         results.append(
             QuestionResult(
-                id=question.id, type=question.type, answerable=question.answerable,
-                abstained=answer.abstained, support_rank=ranks[0] if ranks else None,
-                citations=len(answer.citations), correct_citations=correct,
-                latency_ms=round(latency, 2), answer=answer.answer,
+                id=question.id,
+                type=question.type,
+                answerable=question.answerable,
+                abstained=answer.abstained,
+                support_rank=ranks[0] if ranks else None,
+                citations=len(answer.citations),
+                correct_citations=correct,
+                latency_ms=round(latency, 2),
+                answer=answer.answer,
             )
         )
     answerable = [r for r in results if r.answerable]
@@ -115,10 +124,14 @@ def evaluate(
     cited = sum(r.citations for r in answerable)
     latencies = [r.latency_ms for r in results]
     return EvalReport(
-        questions=len(results), answerable=len(answerable), unanswerable=len(unanswerable),
+        questions=len(results),
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
         support_at_1=_share([r.support_rank == 1 for r in answerable]),
         support_at_5=_share([r.support_rank is not None for r in answerable]),
-        citation_precision=round(sum(r.correct_citations for r in answerable) / cited, 4) if cited else 0.0,
+        citation_precision=round(sum(r.correct_citations for r in answerable) / cited, 4)
+        if cited
+        else 0.0,
         answer_support_recall=_share([r.correct_citations > 0 for r in answerable]),
         abstention_accuracy=_share([r.abstained for r in unanswerable]),
         false_abstention_rate=_share([r.abstained for r in answerable]),
@@ -130,7 +143,8 @@ def evaluate(
 
 def summary_lines(report: EvalReport) -> list[str]:
     return [
-        f"questions            {report.questions} ({report.answerable} answerable, {report.unanswerable} unanswerable)",
+        f"questions            {report.questions} ({report.answerable} answerable, "
+        f"{report.unanswerable} unanswerable)",
         f"support@1            {report.support_at_1:.3f}",
         f"support@5            {report.support_at_5:.3f}",
         f"citation precision   {report.citation_precision:.3f}",

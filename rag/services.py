@@ -12,9 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.generative import GenerativeAnswerer
+from rag.answer.generator import Generator, make_generator
+from rag.answer.models import AnswerMode
+from rag.answer.prompt import load_system_prompt
 from rag.config import Settings
 from rag.embedding import Embedder, SentenceTransformerEmbedder
-from rag.errors import IndexNotReady
+from rag.errors import IndexNotReady, ModelUnavailable
 from rag.index.build import AddResult
 from rag.index.maintain import IndexTarget, add_documents, remove_documents
 from rag.index.store import IndexStore
@@ -41,19 +45,34 @@ def index_target(settings: Settings, embedder: Embedder) -> IndexTarget:
 
 
 class Services:
-    def __init__(self, settings: Settings, *, embedder: Embedder) -> None:
+    def __init__(
+        self, settings: Settings, *, embedder: Embedder, generator: Generator | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.target = index_target(settings, embedder)
         self._snapshot: Snapshot | None = None
         self._load_failure: IndexNotReady | None = None
         self._write_lock = threading.Lock()
+        self._generator_lock = threading.Lock()
+        self._generator: Generator | None = generator
+        self._system_prompt: str | None = None
 
     @classmethod
-    def load(cls, settings: Settings, *, embedder: Embedder | None = None) -> Services:
+    def load(
+        cls,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        generator: Generator | None = None,
+    ) -> Services:
         """Load the model and the index. An unusable index is recorded, not raised, so the
         server still starts and explains the problem (503) until it is rebuilt."""
-        services = cls(settings, embedder=embedder or SentenceTransformerEmbedder(settings.embed_model))
+        services = cls(
+            settings,
+            embedder=embedder or SentenceTransformerEmbedder(settings.embed_model),
+            generator=generator,
+        )
         try:
             services._install(services.target.load())
         except IndexNotReady as exc:
@@ -63,7 +82,10 @@ class Services:
 
     def _install(self, store: IndexStore) -> None:
         retriever = HybridRetriever(
-            store, self.embedder, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
+            store,
+            self.embedder,
+            candidates=self.settings.candidates,
+            rrf_k=self.settings.rrf_k,
             sentence_weight=self.settings.sentence_weight,
         )
         answerer = ExtractiveAnswerer(retriever, self.embedder, top_k=self.settings.answer_passages)
@@ -84,6 +106,36 @@ class Services:
     @property
     def ready(self) -> bool:
         return self._snapshot is not None
+
+    def generator(self) -> Generator:
+        """The chat model, loaded on first use (seconds for a local GGUF)."""
+        with self._generator_lock:
+            if self._generator is None:
+                s = self.settings
+                if s.generator == "none":
+                    raise ModelUnavailable(
+                        "the generative mode is off: set RAG_GENERATOR=llamacpp with "
+                        "RAG_GENERATOR_MODEL=models/qwen1.5b.gguf (scripts/install_models.sh), "
+                        "or RAG_GENERATOR=openai with RAG_GENERATOR_BASE_URL"
+                    )
+                self._generator = make_generator(
+                    s.generator,
+                    model_path=s.generator_model,
+                    base_url=s.generator_base_url,
+                    api_key=s.generator_api_key,
+                    model=s.generator_model_name,
+                    max_tokens=s.generator_max_tokens,
+                    n_threads=s.generator_threads,
+                )
+                self._system_prompt = load_system_prompt()
+            return self._generator
+
+    def answerer(self, mode: AnswerMode = "extractive") -> ExtractiveAnswerer | GenerativeAnswerer:
+        extractive = self.snapshot.answerer
+        if mode == "extractive":
+            return extractive
+        generator = self.generator()
+        return GenerativeAnswerer(extractive, generator, system_prompt=self._system_prompt)
 
     def add(self, documents: Sequence[Document]) -> AddResult:
         with self._write_lock:

@@ -67,3 +67,26 @@ def settings(tmp_path: Path, index_dir: Path) -> Settings:
 @pytest.fixture
 def target(index_dir: Path, embedder) -> Iterator[IndexTarget]:
     yield IndexTarget(index_dir, embedder, ChunkerParams())
+
+
+SMOLLM2 = ROOT / "models" / "smollm2.gguf"
+
+
+def local_model_missing() -> str | None:
+    """Why the real small chat model cannot run here, or None."""
+    import importlib.util
+
+    if not SMOLLM2.is_file():
+        return f"{SMOLLM2} is missing: run scripts/install_models.sh smollm2"
+    if importlib.util.find_spec("llama_cpp") is None:
+        return "llama-cpp-python is not installed: pip install -e '.[generative]'"
+    return None
+
+
+def require_local_model() -> None:
+    """Skip with the reason outside CI; in CI (which installs the model) fail instead."""
+    reason = local_model_missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have the local model: {reason}")
+        pytest.skip(reason)

@@ -1,4 +1,10 @@
-from rag.answer.abstain import AbstentionPolicy, abstention_reason, missing_quantity, numbers_agree, quantities
+from rag.answer.abstain import (
+    AbstentionPolicy,
+    abstention_reason,
+    missing_quantity,
+    numbers_agree,
+    quantities,
+)
 from rag.answer.corroborate import _numbers_conflict
 from rag.answer.questions import QuestionType, classify
 
@@ -28,9 +34,21 @@ def test_numbers_named_by_the_question_must_be_in_the_evidence():
 
 def test_low_scores_abstain_with_a_reason():
     policy = AbstentionPolicy(min_score=0.5)
-    reason = abstention_reason("Who?", QuestionType.WHO, score=0.3, sentence="x", passage="x", policy=policy)
+    reason = abstention_reason(
+        "Who?", QuestionType.WHO, score=0.3, sentence="x", passage="x", policy=policy
+    )
     assert reason and "0.30" in reason
-    assert abstention_reason("Who?", QuestionType.WHO, score=0.9, sentence="Al said.", passage="Al said.", policy=policy) is None
+    assert (
+        abstention_reason(
+            "Who?",
+            QuestionType.WHO,
+            score=0.9,
+            sentence="Al said.",
+            passage="Al said.",
+            policy=policy,
+        )
+        is None
+    )
 
 
 def test_different_numbers_are_different_facts():

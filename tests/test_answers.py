@@ -65,7 +65,9 @@ def test_questions_the_articles_do_not_answer_are_declined(answerer, question):
     assert answer.citations == [] and answer.sentences[0].citations == []
 
 
-FOLLOW_UPS = {q.id: q for q in read_questions(DATA / "eval_questions.jsonl") if q.type == "followup"}
+FOLLOW_UPS = {
+    q.id: q for q in read_questions(DATA / "eval_questions.jsonl") if q.type == "followup"
+}
 
 
 @pytest.mark.parametrize("qid", ["q37", "q38", "q39", "q40", "q42", "q44"])
@@ -73,14 +75,19 @@ def test_follow_up_questions_are_answered_in_context(answerer, seed_store, qid):
     question = FOLLOW_UPS[qid]
     answer = answerer.answer(question.question, question.history)
     assert not answer.abstained, answer.standalone_question
-    assert any(supports(c.quote, question.supporting_quotes) for c in answer.citations), answer.answer
+    assert any(supports(c.quote, question.supporting_quotes) for c in answer.citations), (
+        answer.answer
+    )
     assert_citations_exact(answer, seed_store)
 
 
 def test_first_one_resolves_to_the_first_group_named(answerer):
     history = [
         Turn(role="user", content="Which Iraqi groups are leading the attacks on Israel?"),
-        Turn(role="assistant", content="Kata’ib Hizbollah and Harakat Hizbollah al-Nujaba are leading them [1]."),
+        Turn(
+            role="assistant",
+            content="Kata’ib Hizbollah and Harakat Hizbollah al-Nujaba are leading them [1].",
+        ),
     ]
     answer = answerer.answer("When was the first one founded?", history)
     assert answer.standalone_question == "When was Kata’ib Hizbollah founded?"

@@ -37,8 +37,13 @@ def test_search_returns_ranked_passages(client):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({}, "q"), ({"q": ""}, "q"), ({"q": "x", "k": 0}, "k"), ({"q": "x", "k": "many"}, "k"),
-     ({"q": "x" * 2001}, "q")],
+    [
+        ({}, "q"),
+        ({"q": ""}, "q"),
+        ({"q": "x", "k": 0}, "k"),
+        ({"q": "x", "k": "many"}, "k"),
+        ({"q": "x" * 2001}, "q"),
+    ],
 )
 def test_invalid_search_parameters_get_one_error_shape(client, params, field):
     error = assert_error(client.get("/api/search", params=params), 422, "validation_error")
@@ -56,7 +61,7 @@ def test_unknown_route_and_method_use_the_same_shape(client):
 
 def test_chat_page_is_served_at_root(client):
     response = client.get("/")
-    assert response.status_code == 200 and "<form id=\"search-form\"" in response.text
+    assert response.status_code == 200 and '<form id="search-form"' in response.text
 
 
 def test_missing_index_gives_503_with_the_fix(tmp_path, embedder):

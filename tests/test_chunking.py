@@ -38,7 +38,10 @@ def test_passage_sizes_stay_within_bounds(documents):
             single_sentence = len(passage.sentences) == 1
             assert words <= params.max_words or single_sentence
         # Only a document's last passage may fall short (when it cannot merge).
-        assert all(len(p.text.split()) >= params.min_words for p in passages[:-1]) or len(passages) == 1
+        assert (
+            all(len(p.text.split()) >= params.min_words for p in passages[:-1])
+            or len(passages) == 1
+        )
 
 
 def test_a_heading_starts_a_passage_rather_than_ending_one(documents):
@@ -47,7 +50,11 @@ def test_a_heading_starts_a_passage_rather_than_ending_one(documents):
             last_start, last_end = passage.sentences[-1]
             last = document.text[last_start:last_end]
             if len(passage.sentences) > 1:
-                assert last not in ("Kurdish Warnings", "Waiting for Hezbollah", "U.S. Says it Will Help")
+                assert last not in (
+                    "Kurdish Warnings",
+                    "Waiting for Hezbollah",
+                    "U.S. Says it Will Help",
+                )
 
 
 def test_a_long_sentence_is_never_cut():

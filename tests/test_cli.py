@@ -25,26 +25,43 @@ def test_search_json_matches_the_api_shape(run):
     assert body["query"] == "why did Tehran rebuff Baghdad"
     assert len(body["hits"]) == 3
     assert set(body["hits"][0]) == {
-        "passage_id", "document_id", "title", "outlet", "text", "start", "end", "score",
-        "dense_rank", "lexical_rank",
+        "passage_id",
+        "document_id",
+        "title",
+        "outlet",
+        "text",
+        "start",
+        "end",
+        "score",
+        "dense_rank",
+        "lexical_rank",
     }
     assert any("their own decision" in hit["text"] for hit in body["hits"])
 
 
 def test_add_then_duplicate_then_remove(run, tmp_path: Path):
     article = tmp_path / "story.txt"
-    article.write_text("Dust storm shuts Baghdad airport\n\nA dust storm closed Baghdad airport on Friday. Flights resumed at night.")
+    article.write_text(
+        "Dust storm shuts Baghdad airport\n\nA dust storm closed Baghdad airport on Friday. Flights resumed at night."
+    )
     first = run("add", str(article), "--outlet", "Wire")
     assert first.exit_code == 0 and "added doc-" in first.output
     document_id = first.output.split("added ", 1)[1].split(":", 1)[0]
     second = run("add", str(article))
     assert second.exit_code == 0 and "already indexed" in second.output
     listed = json.loads(run("documents", "--json").stdout)
-    assert {"id": document_id, "title": "Dust storm shuts Baghdad airport", "outlet": "Wire",
-            "published": None, "origin": "added"} in listed
+    assert {
+        "id": document_id,
+        "title": "Dust storm shuts Baghdad airport",
+        "outlet": "Wire",
+        "published": None,
+        "origin": "added",
+    } in listed
     removed = run("remove", document_id)
     assert removed.exit_code == 0 and "5 documents remain" in removed.output
-    hits = json.loads(run("search", "dust storm Baghdad airport", "-k", "50", "--json").stdout)["hits"]
+    hits = json.loads(run("search", "dust storm Baghdad airport", "-k", "50", "--json").stdout)[
+        "hits"
+    ]
     assert all(hit["document_id"] != document_id for hit in hits)
 
 
@@ -52,7 +69,9 @@ def test_errors_are_messages_with_a_nonzero_exit(run, tmp_path: Path):
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     result = run("add", str(empty))
-    assert result.exit_code == 1 and "is empty" in result.output and "Traceback" not in result.output
+    assert (
+        result.exit_code == 1 and "is empty" in result.output and "Traceback" not in result.output
+    )
     assert "no document with id" in run("remove", "nope").output
     assert run("search", "   ").exit_code == 1
     missing = run("add", str(tmp_path / "missing.txt"))

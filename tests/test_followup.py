@@ -10,26 +10,51 @@ def history(question: str, answer: str) -> list[Turn]:
 
 def test_entities_keep_multiword_names_and_drop_weekdays():
     text = "National Security Advisor Jake Sullivan spoke to him on Sunday, and Harakat Hizbollah al-Nujaba."
-    assert entities(text) == ["National Security Advisor Jake Sullivan", "Harakat Hizbollah al-Nujaba"]
+    assert entities(text) == [
+        "National Security Advisor Jake Sullivan",
+        "Harakat Hizbollah al-Nujaba",
+    ]
 
 
 @pytest.mark.parametrize(
     ("previous", "answer", "question", "standalone"),
     [
-        ("Which Iraqi groups are leading the attacks on Israel?",
-         "Kata’ib Hizbollah and Harakat Hizbollah al-Nujaba lead them [1].",
-         "When was the second one founded?", "When was Harakat Hizbollah al-Nujaba founded?"),
-        ("When was Kata'ib Hizbollah established?", "It was established in 2003 [1].",
-         "Who was its first leader?", "Who was Kata'ib Hizbollah’s first leader?"),
-        ("What year was Kataib Hezbollah set up?", "In 2003 [1].",
-         "And al-Nujaba?", "What year was al-Nujaba set up?"),
-        ("Who is Kataib Hezbollah's spokesperson?", "Jaafar al-Husseini is its spokesperson [1].",
-         "What did he say about the Americans?", "What did Jaafar al-Husseini say about the Americans?"),
-        ("Which US officials spoke to al-Sudani?",
-         "National Security Advisor Jake Sullivan and Secretary of State Antony Blinken [1].",
-         "What did they press him to do?", "What did Jake Sullivan and Antony Blinken press him to do?"),
-        ("Who is Mohammed Shummary?", "He chairs the Sumeria Foundation [1].",
-         "What did he warn about?", "What did Mohammed Shummary warn about?"),
+        (
+            "Which Iraqi groups are leading the attacks on Israel?",
+            "Kata’ib Hizbollah and Harakat Hizbollah al-Nujaba lead them [1].",
+            "When was the second one founded?",
+            "When was Harakat Hizbollah al-Nujaba founded?",
+        ),
+        (
+            "When was Kata'ib Hizbollah established?",
+            "It was established in 2003 [1].",
+            "Who was its first leader?",
+            "Who was Kata'ib Hizbollah’s first leader?",
+        ),
+        (
+            "What year was Kataib Hezbollah set up?",
+            "In 2003 [1].",
+            "And al-Nujaba?",
+            "What year was al-Nujaba set up?",
+        ),
+        (
+            "Who is Kataib Hezbollah's spokesperson?",
+            "Jaafar al-Husseini is its spokesperson [1].",
+            "What did he say about the Americans?",
+            "What did Jaafar al-Husseini say about the Americans?",
+        ),
+        (
+            "Which US officials spoke to al-Sudani?",
+            "National Security Advisor Jake Sullivan and Secretary of State Antony Blinken [1].",
+            "What did they press him to do?",
+            "What did Jake Sullivan and Antony Blinken press him to do?",
+        ),
+        (
+            "Who is Mohammed Shummary?",
+            "He chairs the Sumeria Foundation [1].",
+            "What did he warn about?",
+            "What did Mohammed Shummary warn about?",
+        ),
     ],
 )
 def test_references_resolve_against_the_previous_turn(previous, answer, question, standalone):
@@ -38,12 +63,16 @@ def test_references_resolve_against_the_previous_turn(previous, answer, question
 
 
 def test_bare_why_asks_about_the_previous_answer():
-    resolved = contextualize("Why?", history("What did Khamenei order?", "He ordered preparations to attack Israel [1]."))
+    resolved = contextualize(
+        "Why?", history("What did Khamenei order?", "He ordered preparations to attack Israel [1].")
+    )
     assert resolved.question == "Why He ordered preparations to attack Israel?"
 
 
 def test_a_self_contained_question_is_left_alone():
-    resolved = contextualize("What did Zebari say most recently?", history("Who warned?", "Zebari [1]."))
+    resolved = contextualize(
+        "What did Zebari say most recently?", history("Who warned?", "Zebari [1].")
+    )
     assert not resolved.is_followup and resolved.question == "What did Zebari say most recently?"
 
 

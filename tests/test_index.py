@@ -23,7 +23,10 @@ QUESTIONS = ["why did Tehran rebuff Baghdad", "When was Al-Nujaba established?",
 
 def ranked(store, embedder):
     retriever = HybridRetriever(store, embedder)
-    return [[(h.passage.passage_id, round(h.score, 9)) for h in retriever.search(q, 8)] for q in QUESTIONS]
+    return [
+        [(h.passage.passage_id, round(h.score, 9)) for h in retriever.search(q, 8)]
+        for q in QUESTIONS
+    ]
 
 
 def test_manifest_records_model_chunker_sources_and_file_hashes(index_dir: Path, seed_store):
@@ -31,13 +34,16 @@ def test_manifest_records_model_chunker_sources_and_file_hashes(index_dir: Path,
     assert manifest.embedding.model == "sentence-transformers/all-MiniLM-L6-v2"
     assert len(manifest.embedding.fingerprint) == 64 and manifest.embedding.dimension == 384
     assert (manifest.chunker.min_words, manifest.chunker.max_words) == (40, 120)
+    assert manifest.chunker.splitter == "sentences-v2"
     assert manifest.counts.documents == 5 and manifest.counts.passages == len(seed_store.passages)
     assert {s.source_file for s in manifest.sources} == {p.name for p in SEEDS.glob("*.txt")}
     for name, digest in manifest.files.items():
         assert sha256_file(index_dir / name) == digest
 
 
-def test_round_trip_gives_identical_search_results(target: IndexTarget, seed_store, embedder, tmp_path):
+def test_round_trip_gives_identical_search_results(
+    target: IndexTarget, seed_store, embedder, tmp_path
+):
     from rag.index.store import save_store
 
     copy = tmp_path / "copy"
@@ -108,7 +114,9 @@ def write_article(tmp_path: Path) -> Path:
     return path
 
 
-def test_add_embeds_only_the_new_article_and_twice_is_a_no_op(target: IndexTarget, tmp_path, seed_store):
+def test_add_embeds_only_the_new_article_and_twice_is_a_no_op(
+    target: IndexTarget, tmp_path, seed_store
+):
     document = load_article_file(write_article(tmp_path), DocumentMeta())
     first = add_documents(target, [document])
     assert [d.id for d in first.added] == [document.id]
@@ -147,12 +155,17 @@ def test_rebuild_keeps_articles_added_earlier(target: IndexTarget, tmp_path):
 
 
 @pytest.mark.slow
-def test_build_killed_midway_leaves_the_previous_index_loadable(target: IndexTarget, index_dir: Path):
+def test_build_killed_midway_leaves_the_previous_index_loadable(
+    target: IndexTarget, index_dir: Path
+):
     before = {p.name: sha256_file(p) for p in index_dir.iterdir()}
     env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_SEEDS_DIR": str(SEEDS)}
     process = subprocess.Popen(
         [sys.executable, "-m", "rag", "index", "--discard-added"],
-        cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stderr is not None
     deadline = time.monotonic() + 120

@@ -68,7 +68,9 @@ def test_given_metadata_wins_over_the_first_line(tmp_path: Path):
         (b"<html><script>x()</script></html>", "no text"),
     ],
 )
-def test_unreadable_articles_are_refused_with_a_reason(tmp_path: Path, content: bytes, message: str):
+def test_unreadable_articles_are_refused_with_a_reason(
+    tmp_path: Path, content: bytes, message: str
+):
     path = tmp_path / "bad.txt"
     path.write_bytes(content)
     with pytest.raises(IngestError, match=message):

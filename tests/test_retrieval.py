@@ -41,7 +41,10 @@ def test_seed_questions_hybrid_is_not_worse_than_either_retriever(retriever):
 
 @pytest.mark.parametrize("variant", ["Kata'ib Hizbollah", "Kataib Hezbollah", "Kataeb Hezbollah"])
 def test_spelling_variants_of_names_share_lexical_terms(variant):
-    assert set(lexical_tokens(variant)) & set(lexical_tokens("Kata’ib Hizbollah")) >= {"~ktb", "~hzblh"}
+    assert set(lexical_tokens(variant)) & set(lexical_tokens("Kata’ib Hizbollah")) >= {
+        "~ktb",
+        "~hzblh",
+    }
 
 
 def test_name_variant_query_reaches_every_outlet_lexically(retriever, seed_store):

@@ -12,11 +12,17 @@ def sentences(text: str) -> list[str]:
     [
         (
             "Kata’ib Hizbollah was established in 2003, following the U..S.-led overthrow. Its first leader left.",
-            ["Kata’ib Hizbollah was established in 2003, following the U..S.-led overthrow.", "Its first leader left."],
+            [
+                "Kata’ib Hizbollah was established in 2003, following the U..S.-led overthrow.",
+                "Its first leader left.",
+            ],
         ),
         (
             "It was designated by the U.S. as a terrorist group. Al-Nujaba was established in 2013.",
-            ["It was designated by the U.S. as a terrorist group.", "Al-Nujaba was established in 2013."],
+            [
+                "It was designated by the U.S. as a terrorist group.",
+                "Al-Nujaba was established in 2013.",
+            ],
         ),
         (
             "Those attacks include an Oct. 4 assault. The U.S. Army said so.",
@@ -58,7 +64,10 @@ def test_curly_quotes_stay_with_their_sentence():
 
 def test_question_and_exclamation_marks_end_sentences():
     assert sentences("How many support them? None! “Really?” Yes.") == [
-        "How many support them?", "None!", "“Really?”", "Yes.",
+        "How many support them?",
+        "None!",
+        "“Really?”",
+        "Yes.",
     ]
 
 
@@ -66,10 +75,19 @@ def test_line_breaks_always_end_sentences_and_offsets_are_exact():
     text = "U.S. Says it Will Help\n\nTwice rebuffed by Tehran, it turned to Washington.  "
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == [
-        "U.S. Says it Will Help", "Twice rebuffed by Tehran, it turned to Washington.",
+        "U.S. Says it Will Help",
+        "Twice rebuffed by Tehran, it turned to Washington.",
     ]
 
 
 def test_ellipsis_and_lower_case_continuations_do_not_split():
     text = "“If the confrontation escalates… this may not only mean more,” he said."
     assert sentences(text) == [text]
+
+
+def test_no_is_an_abbreviation_only_before_a_number():
+    assert sentences("He chose route No. 5 today. Tehran said no. It was final.") == [
+        "He chose route No. 5 today.",
+        "Tehran said no.",
+        "It was final.",
+    ]

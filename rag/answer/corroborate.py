@@ -26,7 +26,7 @@ _NUMBER = re.compile(r"\b\d+\b")
 
 
 def _numbers_conflict(a: str, b: str) -> bool:
-    """"established in 2003" and "established in 2013" are different facts."""
+    """ "established in 2003" and "established in 2013" are different facts."""
     numbers_a, numbers_b = set(_NUMBER.findall(a)), set(_NUMBER.findall(b))
     return bool(numbers_a and numbers_b and not numbers_a & numbers_b)
 

@@ -4,11 +4,10 @@ scores that say how well a sentence answers a question; scoring is pure arithmet
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import re
 
 import numpy as np
 
@@ -16,7 +15,6 @@ from rag.answer.questions import QuestionType, answers_type
 from rag.index.store import IndexStore
 from rag.index.vectors import all_vectors
 from rag.retrieval.tokens import lexical_tokens
-
 
 _SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$|[\"”’]$")
 
@@ -71,7 +69,14 @@ class Span:
         return sum(len(r.text.split()) for r in self.refs)
 
 
-FEATURES = ("similarity", "coverage", "passage_similarity", "answer_type", "reciprocal_rank", "pair")
+FEATURES = (
+    "similarity",
+    "coverage",
+    "passage_similarity",
+    "answer_type",
+    "reciprocal_rank",
+    "pair",
+)
 
 
 @dataclass(frozen=True)
@@ -122,9 +127,13 @@ class SentenceBank:
             for offset, (start, end) in enumerate(passage.sentences):
                 self.refs.append(
                     SentenceRef(
-                        row=first + offset, passage_row=passage_row,
-                        document_id=passage.document_id, start=start, end=end,
-                        text=text[start:end], citable=_is_citable(text, start, end),
+                        row=first + offset,
+                        passage_row=passage_row,
+                        document_id=passage.document_id,
+                        start=start,
+                        end=end,
+                        text=text[start:end],
+                        citable=_is_citable(text, start, end),
                     )
                 )
         self.matrix = all_vectors(store.sentence_vectors)
@@ -152,7 +161,9 @@ class SentenceBank:
         return sum(self.weight(t) for t in question_terms if t in sentence_terms) / total
 
 
-def candidate_spans(bank: SentenceBank, passage_rows: Sequence[int], weights: Weights) -> list[Span]:
+def candidate_spans(
+    bank: SentenceBank, passage_rows: Sequence[int], weights: Weights
+) -> list[Span]:
     """Every citable sentence of the passages, and every pair of adjacent ones."""
     spans: list[Span] = []
     for row in passage_rows:
@@ -198,15 +209,17 @@ def span_features(
         terms = frozenset().union(*(bank.terms[r] for r in span.rows))
         rank = passage_ranks.get(span.passage_row, len(passage_ranks) + 1)
         covered = sum(weight for term, weight in weigh.items() if term in terms)
-        rows.append((
-            similarity,
-            covered / max(sum(weigh.values()), 1e-9),
-            float(bank.passage_matrix[span.passage_row] @ question_vector),
-            float(answers_type(kind, span.text)),
-            1.0 / rank,
-            # Why/how answers need their lead-in ("They were told ... Tehran claimed ...").
-            0.0 if kind in (QuestionType.WHY, QuestionType.HOW) else float(len(span.refs) - 1),
-        ))
+        rows.append(
+            (
+                similarity,
+                covered / max(sum(weigh.values()), 1e-9),
+                float(bank.passage_matrix[span.passage_row] @ question_vector),
+                float(answers_type(kind, span.text)),
+                1.0 / rank,
+                # Why/how answers need their lead-in ("They were told ... Tehran claimed ...").
+                0.0 if kind in (QuestionType.WHY, QuestionType.HOW) else float(len(span.refs) - 1),
+            )
+        )
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
@@ -222,12 +235,22 @@ def score_spans(
 ) -> list[ScoredSpan]:
     """Score candidate spans, best first."""
     features = span_features(
-        bank, candidates, question_vector=question_vector, question_terms=question_terms,
-        kind=kind, passage_ranks=passage_ranks,
+        bank,
+        candidates,
+        question_vector=question_vector,
+        question_terms=question_terms,
+        kind=kind,
+        passage_ranks=passage_ranks,
     )
     scores = features @ weights.vector()
     scored = [
-        ScoredSpan(span, float(scores[i]), float(features[i, 0]), float(features[i, 1]), bool(features[i, 3]))
+        ScoredSpan(
+            span,
+            float(scores[i]),
+            float(features[i, 0]),
+            float(features[i, 1]),
+            bool(features[i, 3]),
+        )
         for i, span in enumerate(candidates)
     ]
     return sorted(scored, key=lambda s: -s.score)

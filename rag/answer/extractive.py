@@ -21,7 +21,7 @@ from rag.answer.evidence import (
     score_spans,
 )
 from rag.answer.followup import Standalone, contextualize
-from rag.answer.models import Answer, AnswerSentence, Citation, Corroboration, Turn
+from rag.answer.models import Answer, AnswerMode, AnswerSentence, Citation, Corroboration, Turn
 from rag.answer.questions import classify, content_terms
 from rag.embedding import Embedder
 from rag.retrieval.retriever import HybridRetriever
@@ -74,7 +74,9 @@ class ExtractiveAnswerer:
         """Candidate spans from the retrieved passages and, for a follow-up, from the
         passages the previous answer drew on; with each passage's rank."""
         hits = self.retriever.search(standalone.question, top_k, query_vector=question_vector)
-        ranks = {self.retriever.store.row_of(h.passage.passage_id) or 0: i for i, h in enumerate(hits, 1)}
+        ranks = {
+            self.retriever.store.row_of(h.passage.passage_id) or 0: i for i, h in enumerate(hits, 1)
+        }
         if not (standalone.is_followup and standalone.previous_answer):
             return candidate_spans(self.bank, list(ranks), self._weights), ranks
         previous = self._embedder.embed([standalone.previous_answer])[0]
@@ -87,7 +89,11 @@ class ExtractiveAnswerer:
         return [s for s in spans if not repeated & set(s.rows)], ranks
 
     def rank_spans(
-        self, standalone: Standalone, question_vector: np.ndarray, top_k: int, timings: dict[str, float]
+        self,
+        standalone: Standalone,
+        question_vector: np.ndarray,
+        top_k: int,
+        timings: dict[str, float],
     ) -> list[ScoredSpan]:
         """Candidate spans scored against the question, best first."""
         clock = time.perf_counter()
@@ -95,9 +101,13 @@ class ExtractiveAnswerer:
         timings["retrieve"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
         scored = score_spans(
-            self.bank, candidates, question_vector=question_vector,
+            self.bank,
+            candidates,
+            question_vector=question_vector,
             question_terms=content_terms(standalone.question),
-            kind=classify(standalone.question), passage_ranks=ranks, weights=self._weights,
+            kind=classify(standalone.question),
+            passage_ranks=ranks,
+            weights=self._weights,
         )
         timings["score"] = (time.perf_counter() - clock) * 1000
         return scored
@@ -107,8 +117,12 @@ class ExtractiveAnswerer:
         if best is None:
             return "nothing retrieved"
         return abstention_reason(
-            question, classify(question), score=best.score, sentence=best.span.text,
-            passage=self.bank.store.passages[best.span.passage_row].text, policy=self._abstention,
+            question,
+            classify(question),
+            score=best.score,
+            sentence=best.span.text,
+            passage=self.bank.store.passages[best.span.passage_row].text,
+            policy=self._abstention,
         )
 
     def select(self, scored: Sequence[ScoredSpan]) -> list[ScoredSpan]:
@@ -119,13 +133,18 @@ class ExtractiveAnswerer:
         words = scored[0].span.words
         used = set(scored[0].span.rows)
         for candidate in scored[1:]:
-            if len(chosen) == policy.max_sentences or candidate.score < policy.relative_score * scored[0].score:
+            if (
+                len(chosen) == policy.max_sentences
+                or candidate.score < policy.relative_score * scored[0].score
+            ):
                 break
             if used & set(candidate.span.rows) or words + candidate.span.words > policy.max_words:
                 continue
             similar = max(
                 float(self.bank.matrix[a] @ self.bank.matrix[b])
-                for a in candidate.span.rows for c in chosen for b in c.span.rows
+                for a in candidate.span.rows
+                for c in chosen
+                for b in c.span.rows
             )
             if similar < policy.distinct_below:
                 chosen.append(candidate)
@@ -133,42 +152,70 @@ class ExtractiveAnswerer:
                 used.update(candidate.span.rows)
         # Spans of one article read best in the article's order.
         lead = chosen[0].span.document_id
-        return sorted(chosen, key=lambda s: (s.span.document_id != lead, s.span.document_id, s.span.start))
+        return sorted(
+            chosen, key=lambda s: (s.span.document_id != lead, s.span.document_id, s.span.start)
+        )
 
-    def answer(self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None) -> Answer:
-        timings: dict[str, float] = {}
-        started = time.perf_counter()
-        standalone = contextualize(question, history)
+    @property
+    def top_k(self) -> int:
+        return self._top_k
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder
+
+    def embed_question(self, question: str, timings: dict[str, float]) -> np.ndarray:
         clock = time.perf_counter()
-        question_vector = self._embedder.embed([standalone.question])[0]
+        vector = self._embedder.embed([question])[0]
         timings["embed"] = (time.perf_counter() - clock) * 1000
-        scored = self.rank_spans(standalone, question_vector, top_k or self._top_k, timings)
+        return vector
+
+    def answer(
+        self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None
+    ) -> Answer:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        standalone = contextualize(question, history)
+        vector = self.embed_question(standalone.question, timings)
+        scored = self.rank_spans(standalone, vector, top_k or self._top_k, timings)
         if self.abstention_reason(standalone.question, scored[0] if scored else None):
-            return self._abstained(question, standalone.question, timings, started)
+            scored = []
+        return self.compose(question, standalone.question, scored, timings, started)
+
+    def compose(
+        self,
+        question: str,
+        standalone: str,
+        scored: Sequence[ScoredSpan],
+        timings: dict[str, float],
+        started: float,
+        *,
+        mode: AnswerMode = "extractive",
+    ) -> Answer:
+        """The answer from the best spans; with none, the "articles don't cover this" answer."""
         clock = time.perf_counter()
-        chosen = self.select(scored)
-        citations = [self._citation(n, s.span) for n, s in enumerate(chosen, 1)]
+        chosen = self.select(scored) if scored else []
+        citations = [self.citation(n, s.span) for n, s in enumerate(chosen, 1)]
         sentences = [
-            AnswerSentence(text=_answer_text(s.span.text), citations=[n]) for n, s in enumerate(chosen, 1)
-        ]
+            AnswerSentence(text=_answer_text(s.span.text), citations=[n])
+            for n, s in enumerate(chosen, 1)
+        ] or [AnswerSentence(text=NOT_COVERED, citations=[])]
         timings["compose"] = (time.perf_counter() - clock) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(
-            question=question, standalone_question=standalone.question,
-            answer=" ".join(f"{s.text} [{s.citations[0]}]" for s in sentences),
-            abstained=False, mode="extractive", sentences=sentences, citations=citations,
+            question=question,
+            standalone_question=standalone,
+            answer=" ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
+            if chosen
+            else NOT_COVERED,
+            abstained=not chosen,
+            mode=mode,
+            sentences=sentences,
+            citations=citations,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
         )
 
-    def _abstained(self, question: str, standalone: str, timings: dict[str, float], started: float) -> Answer:
-        timings["total"] = (time.perf_counter() - started) * 1000
-        return Answer(
-            question=question, standalone_question=standalone, answer=NOT_COVERED, abstained=True,
-            mode="extractive", sentences=[AnswerSentence(text=NOT_COVERED, citations=[])],
-            citations=[], timings_ms={k: round(v, 2) for k, v in timings.items()},
-        )
-
-    def _citation(self, n: int, span: Span) -> Citation:
+    def citation(self, n: int, span: Span) -> Citation:
         store = self.retriever.store
         passage = store.passages[span.passage_row]
         document = store.documents[span.document_id]
@@ -177,13 +224,22 @@ class ExtractiveAnswerer:
                 document_id=other.document_id,
                 outlet=store.documents[other.document_id].outlet,
                 title=store.documents[other.document_id].label,
-                quote=other.text, start=other.start, end=other.end,
+                quote=other.text,
+                start=other.start,
+                end=other.end,
             )
             for other in corroborating(self.bank, span, policy=self._corroboration)
         ]
         return Citation(
-            n=n, passage_id=passage.passage_id, document_id=document.id, title=document.label,
-            outlet=document.outlet, published=document.published,
-            quote=document.text[span.start : span.end], start=span.start, end=span.end,
-            passage_text=passage.text, also_reported_by=also,
+            n=n,
+            passage_id=passage.passage_id,
+            document_id=document.id,
+            title=document.label,
+            outlet=document.outlet,
+            published=document.published,
+            quote=document.text[span.start : span.end],
+            start=span.start,
+            end=span.end,
+            passage_text=passage.text,
+            also_reported_by=also,
         )

@@ -27,10 +27,11 @@ _NOT_ENTITIES = frozenset(
     also monday tuesday wednesday thursday friday saturday sunday january february march april
     may june july august september october november december i we you his her their
     iraqi iranian israeli american kurdish lebanese syrian palestinian shiite shi’ite sunni arab
-    yemeni us u.s."""
-    .split()
+    yemeni us u.s.""".split()
 )
-_QUESTION_WORDS = re.compile(r"\b(what|who|whom|why|how|when|where|which|did|does|do|is|was|are)\b", re.I)
+_QUESTION_WORDS = re.compile(
+    r"\b(what|who|whom|why|how|when|where|which|did|does|do|is|was|are)\b", re.I
+)
 _TRAILING_CONNECTORS = re.compile(r"(\s+(of|of the|al|bin|ibn|de|the))+$")
 _ORDINAL = re.compile(r"\bthe (first|second|third|former|latter|last)(?: one)?\b", re.I)
 _PRONOUN = re.compile(
@@ -40,7 +41,9 @@ _PRONOUN = re.compile(
 )
 _POSSESSIVES = frozenset({"its", "their", "his", "her"})
 _PLURALS = frozenset({"they", "them", "their", "these groups", "those groups", "the groups"})
-_ELLIPSIS = re.compile(r"^\s*(and|what about|how about|and what about)\s+(?P<rest>.+?)\??\s*$", re.I)
+_ELLIPSIS = re.compile(
+    r"^\s*(and|what about|how about|and what about)\s+(?P<rest>.+?)\??\s*$", re.I
+)
 _BARE_WH = re.compile(r"^\s*(why|how|when|where|who|how so|in what way)\s*\??\s*$", re.I)
 _WHO_IS = re.compile(r"^\s*who (is|was|are|were)\s+(?P<name>.+?)\??\s*$", re.I)
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1, "last": -1}
@@ -83,16 +86,19 @@ def _new_entities(previous_question: str, previous_answer: str) -> list[str]:
     asked = {_key(e) for e in entities(previous_question)}
     asked_words = {skeleton(w) for w in words(previous_question)}
     return [
-        e for e in entities(previous_answer)
+        e
+        for e in entities(previous_answer)
         if _key(e) not in asked and not {skeleton(w) for w in words(e)} <= asked_words
     ]
 
 
 def _short_name(entity: str) -> str:
-    """"Secretary of State Antony Blinken" -> "Antony Blinken": titles would outweigh the
+    """ "Secretary of State Antony Blinken" -> "Antony Blinken": titles would outweigh the
     rest of the question in retrieval and scoring."""
     tokens = entity.split()
-    return " ".join(tokens[-2:]) if len(tokens) > 2 and " of " not in " ".join(tokens[-2:]) else entity
+    return (
+        " ".join(tokens[-2:]) if len(tokens) > 2 and " of " not in " ".join(tokens[-2:]) else entity
+    )
 
 
 def _antecedent(previous_question: str, previous_answer: str, *, plural: bool) -> str | None:

@@ -54,3 +54,35 @@ class Answer(BaseModel):
     sentences: list[AnswerSentence]
     citations: list[Citation]
     timings_ms: dict[str, float]
+
+
+class SourcePassage(BaseModel):
+    """A passage handed to the answer, before its sentences are chosen or checked."""
+
+    n: int
+    passage_id: str
+    document_id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    start: int
+    end: int
+    text: str
+
+
+class SourcesEvent(BaseModel):
+    type: Literal["citations"] = "citations"
+    sources: list[SourcePassage]
+
+
+class DeltaEvent(BaseModel):
+    type: Literal["delta"] = "delta"
+    text: str
+
+
+class AnswerEvent(BaseModel):
+    type: Literal["answer"] = "answer"
+    answer: Answer
+
+
+StreamEvent = SourcesEvent | DeltaEvent | AnswerEvent

@@ -20,11 +20,35 @@ class QuestionType(StrEnum):
 
 
 _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
-    (QuestionType.QUANTITY, re.compile(r"\bhow (many|much|long|old|often)\b|\bwhat (number|percentage|share)\b", re.I)),
-    (QuestionType.WHEN, re.compile(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bin what year\b|\bhow long ago\b|\bsince when\b", re.I)),
-    (QuestionType.WHO, re.compile(r"\bwho(m|se)?\b|\bwhich (\w+ )?(officials?|leaders?|groups?|factions?|person|people|countries|outlets?|militias?|advisers?|aides?|generals?|ministers?|figures?|commanders?)\b", re.I)),
+    (
+        QuestionType.QUANTITY,
+        re.compile(r"\bhow (many|much|long|old|often)\b|\bwhat (number|percentage|share)\b", re.I),
+    ),
+    (
+        QuestionType.WHEN,
+        re.compile(
+            r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bin what year\b"
+            r"|\bhow long ago\b|\bsince when\b",
+            re.I,
+        ),
+    ),
+    (
+        QuestionType.WHO,
+        re.compile(
+            r"\bwho(m|se)?\b|\bwhich (\w+ )?(officials?|leaders?|groups?|factions?|person|people"
+            r"|countries|outlets?|militias?|advisers?|aides?|generals?|ministers?|figures?"
+            r"|commanders?)\b",
+            re.I,
+        ),
+    ),
     (QuestionType.WHERE, re.compile(r"\bwhere\b|\bwhich (city|place|base|region|country)\b", re.I)),
-    (QuestionType.WHY, re.compile(r"\bwhy\b|\bwhat (was|is) the reason\b|\bfor what reason\b|\bwhat (caused|explains)\b", re.I)),
+    (
+        QuestionType.WHY,
+        re.compile(
+            r"\bwhy\b|\bwhat (was|is) the reason\b|\bfor what reason\b|\bwhat (caused|explains)\b",
+            re.I,
+        ),
+    ),
     (QuestionType.HOW, re.compile(r"^\s*how\b", re.I)),
 ]
 

@@ -15,9 +15,15 @@ from rag.errors import RagError
 logger = logging.getLogger(__name__)
 
 _HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
-    415: "unsupported_media_type", 429: "too_many_requests",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
 }
 
 
@@ -47,7 +53,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
     field = ".".join(location) or None
     message = str(first.get("msg", "invalid request"))
-    return error_response(422, "validation_error", f"{field}: {message}" if field else message, field)
+    return error_response(
+        422, "validation_error", f"{field}: {message}" if field else message, field
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -74,8 +74,11 @@ def _manifest(
         ),
         sources=[
             SourceInfo(
-                document_id=d.id, origin=d.origin, source_file=d.source_file,
-                source_sha256=d.source_sha256, content_sha256=d.content_sha256,
+                document_id=d.id,
+                origin=d.origin,
+                source_file=d.source_file,
+                source_sha256=d.source_sha256,
+                content_sha256=d.content_sha256,
             )
             for d in documents
         ],
@@ -105,7 +108,9 @@ def _chunk_and_embed(
             sentences.extend(document.text[start:end] for start, end in passage.sentences)
     logger.info(
         "embedding %d passages and %d sentences of %d documents",
-        len(passages), len(sentences), len(documents),
+        len(passages),
+        len(sentences),
+        len(documents),
     )
     return _Embedded(
         passages=passages,

@@ -82,8 +82,10 @@ def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
     try:
         manifest = read_manifest(target.directory)
         check_compatible(
-            manifest, target.directory,
-            embedding=embedding_info(target.embedder), chunker=chunker_info(target.params),
+            manifest,
+            target.directory,
+            embedding=embedding_info(target.embedder),
+            chunker=chunker_info(target.params),
         )
         verify_files(manifest, target.directory)
     except IndexNotReady as exc:

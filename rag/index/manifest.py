@@ -27,7 +27,7 @@ class EmbeddingInfo(BaseModel):
 class ChunkerInfo(BaseModel):
     min_words: int
     max_words: int
-    splitter: str = "sentences-v1"
+    splitter: str = "sentences-v2"
 
 
 class SourceInfo(BaseModel):

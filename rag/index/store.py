@@ -90,8 +90,11 @@ def save_store(store: IndexStore, directory: Path) -> IndexStore:
     _write_text(staging / MANIFEST_FILE, manifest.model_dump_json(indent=2) + "\n")
     replace_directory(staging, directory)
     return IndexStore(
-        manifest=manifest, documents=store.documents, passages=store.passages,
-        vectors=store.vectors, sentence_vectors=store.sentence_vectors,
+        manifest=manifest,
+        documents=store.documents,
+        passages=store.passages,
+        vectors=store.vectors,
+        sentence_vectors=store.sentence_vectors,
     )
 
 
@@ -128,7 +131,9 @@ def check_compatible(
 ) -> None:
     built = manifest.embedding
     if (built.model, built.fingerprint, built.dimension) != (
-        embedding.model, embedding.fingerprint, embedding.dimension
+        embedding.model,
+        embedding.fingerprint,
+        embedding.dimension,
     ):
         raise IndexMismatch(
             f"{directory} was built with embedding model {built.model} "
@@ -153,15 +158,15 @@ def verify_files(manifest: Manifest, directory: Path) -> None:
             raise IndexCorrupt(f"{path} fails its checksum (changed or truncated); {REBUILD_HINT}")
 
 
-def load_store(
-    directory: Path, *, embedding: EmbeddingInfo, chunker: ChunkerInfo
-) -> IndexStore:
+def load_store(directory: Path, *, embedding: EmbeddingInfo, chunker: ChunkerInfo) -> IndexStore:
     """Load and verify an index; raises IndexMissing / IndexMismatch / IndexCorrupt."""
     manifest = read_manifest(directory)
     check_compatible(manifest, directory, embedding=embedding, chunker=chunker)
     verify_files(manifest, directory)
     try:
-        documents = [Document.model_validate_json(line) for line in _lines(directory / DOCUMENTS_FILE)]
+        documents = [
+            Document.model_validate_json(line) for line in _lines(directory / DOCUMENTS_FILE)
+        ]
         passages = [Passage.model_validate_json(line) for line in _lines(directory / PASSAGES_FILE)]
         vectors = faiss.read_index(str(directory / VECTORS_FILE))
         sentence_vectors = faiss.read_index(str(directory / SENTENCE_VECTORS_FILE))
@@ -177,8 +182,11 @@ def load_store(
         )
     logger.info("index loaded: %d documents, %d passages", len(documents), len(passages))
     return IndexStore(
-        manifest=manifest, documents={d.id: d for d in documents}, passages=passages,
-        vectors=vectors, sentence_vectors=sentence_vectors,
+        manifest=manifest,
+        documents={d.id: d for d in documents},
+        passages=passages,
+        vectors=vectors,
+        sentence_vectors=sentence_vectors,
     )
 
 

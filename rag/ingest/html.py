@@ -8,13 +8,53 @@ from html.parser import HTMLParser
 from rag.types import DocumentMeta
 
 _SKIP = frozenset(
-    {"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-     "svg", "iframe", "button", "select", "figure", "figcaption"}
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "nav",
+        "header",
+        "footer",
+        "aside",
+        "form",
+        "svg",
+        "iframe",
+        "button",
+        "select",
+        "figure",
+        "figcaption",
+    }
 )
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "col"})
 _BLOCK = frozenset(
-    {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
-     "ol", "blockquote", "pre", "table", "tr", "td", "th", "dd", "dt", "br", "hr", "title"}
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "blockquote",
+        "pre",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "br",
+        "hr",
+        "title",
+    }
 )
 _META_FIELDS = {
     "og:title": "title",
@@ -69,7 +109,9 @@ class _ArticleParser(HTMLParser):
 
 
 def looks_like_html(text: str) -> bool:
-    return bool(re.match(r"\s*(<!doctype html|<html|<head|<body|<article|<p[\s>]|<div)", text, re.I))
+    return bool(
+        re.match(r"\s*(<!doctype html|<html|<head|<body|<article|<p[\s>]|<div)", text, re.I)
+    )
 
 
 def html_to_text(html: str) -> tuple[str, DocumentMeta]:

@@ -95,8 +95,11 @@ def load_article_file(
     except OSError as exc:
         raise IngestError(f"cannot read {path}: {exc.strerror}") from None
     return document_from_text(
-        decode_article(data, str(path)), meta, source_file=path.name,
-        source_sha256=sha256_bytes(data), name=str(path),
+        decode_article(data, str(path)),
+        meta,
+        source_file=path.name,
+        source_sha256=sha256_bytes(data),
+        name=str(path),
     )
 
 
@@ -132,8 +135,12 @@ def load_seeds(seeds_dir: Path) -> list[Document]:
         )
         documents.append(
             document_from_text(
-                decode_article(data, str(path)), meta, document_id=entry.id if entry else path.stem,
-                origin="seed", source_file=path.name, source_sha256=sha256_bytes(data),
+                decode_article(data, str(path)),
+                meta,
+                document_id=entry.id if entry else path.stem,
+                origin="seed",
+                source_file=path.name,
+                source_sha256=sha256_bytes(data),
                 name=str(path),
             )
         )

@@ -15,7 +15,7 @@ from rag.types import Span
 ABBREVIATIONS = frozenset(
     """
     mr mrs ms dr prof gen lt col maj capt cmdr adm sgt cpl pvt rep sen gov pres amb rev fr
-    st jr sr no nos vol vols fig figs inc ltd co corp dept est approx vs etc al ft mt
+    st jr sr vol vols fig figs inc ltd co corp dept est approx vs etc al ft mt
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
     """.split()
 )
@@ -30,10 +30,15 @@ _ACRONYM = re.compile(r"^(?:[A-Za-z]\.+)+[A-Za-z]?\.?$")
 _NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]?([A-Za-z]+)")
 
 
-def _is_abbreviation(token: str) -> bool:
+_NUMBERED = frozenset({"no", "nos"})  # "No. 5", but "said no. It ..." ends a sentence
+
+
+def _is_abbreviation(token: str, following: str = "") -> bool:
     stripped = token.lstrip("\"'“‘([").rstrip(".")
     if stripped.lower() in ABBREVIATIONS:
         return True
+    if stripped.lower() in _NUMBERED:
+        return following.lstrip()[:1].isdigit()
     return bool(_ACRONYM.match(token.lstrip("\"'“‘([")))
 
 
@@ -42,7 +47,7 @@ def _is_boundary(line: str, match: re.Match[str]) -> bool:
         return True  # ! and ? are never abbreviations
     before = _TOKEN_BEFORE.search(line, 0, match.start() + 1)
     token = before.group(1) if before else ""
-    if not _is_abbreviation(token):
+    if not _is_abbreviation(token, line[match.end() :]):
         return True
     stem = token.lstrip("\"'“‘([").rstrip(".")
     if len(stem.replace(".", "")) >= 2 and "." in stem:  # "U.S." may end a sentence

@@ -110,8 +110,10 @@ class HybridRetriever:
         return Hit(
             passage=passage,
             document=DocumentMeta(
-                title=document.label, outlet=document.outlet,
-                published=document.published, url=document.url,
+                title=document.label,
+                outlet=document.outlet,
+                published=document.published,
+                url=document.url,
             ),
             score=score,
             dense_rank=dense_rank,

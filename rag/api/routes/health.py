@@ -24,11 +24,18 @@ def health(services: ServicesDep) -> Health:
     """Whether the index is loaded, with document and passage counts and the model."""
     if not services.ready:
         return Health(
-            status="index_not_ready", index_loaded=False, documents=0, passages=0,
-            model=services.embedder.name, error=services.load_error,
+            status="index_not_ready",
+            index_loaded=False,
+            documents=0,
+            passages=0,
+            model=services.embedder.name,
+            error=services.load_error,
         )
     store = services.snapshot.store
     return Health(
-        status="ok", index_loaded=True, documents=len(store.documents),
-        passages=len(store.passages), model=services.embedder.name,
+        status="ok",
+        index_loaded=True,
+        documents=len(store.documents),
+        passages=len(store.passages),
+        model=services.embedder.name,
     )

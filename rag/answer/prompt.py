@@ -1,0 +1,59 @@
+"""The numbered-sources prompt for generative answers; pure functions over plain data.
+
+Sources are data, never instructions: sentences that address a language model ("ignore
+previous instructions", "you are now ...") are withheld from the prompt, and what is left
+is fenced in <source> tags that the system prompt tells the model to treat as quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from rag.answer.models import Turn
+
+NOT_IN_SOURCES = "NOT IN SOURCES"
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b"
+    r"|\byou are (now|no longer)\b|\bsystem prompt\b|\bas an ai\b|\bnew instructions?\b"
+    r"|\b(respond|reply|answer|say) (only )?(with|that)\b.{0,60}\b(instead|always|from now)\b",
+    re.IGNORECASE,
+)
+_FENCE = re.compile(r"</?\s*source[^>]*>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Source:
+    n: int
+    title: str
+    outlet: str | None
+    text: str
+
+
+def load_system_prompt() -> str:
+    return resources.files("rag.answer").joinpath("prompts/system.txt").read_text("utf-8")
+
+
+def is_instruction(sentence: str) -> bool:
+    """Does the sentence address a language model rather than report news?"""
+    return bool(_INSTRUCTION.search(sentence))
+
+
+def sanitize(sentences: Sequence[str]) -> str:
+    """Source text for the prompt: instruction-like sentences withheld, fences defused."""
+    kept = [_FENCE.sub("", s) for s in sentences if not is_instruction(s)]
+    return " ".join(kept)
+
+
+def user_message(question: str, sources: Sequence[Source], history: Sequence[Turn] = ()) -> str:
+    parts = []
+    if history:
+        recent = history[-4:]
+        parts.append("Conversation so far:\n" + "\n".join(f"{t.role}: {t.content}" for t in recent))
+    for source in sources:
+        header = " — ".join(filter(None, [source.outlet, source.title]))
+        parts.append(f'<source id="{source.n}" title="{header}">\n{source.text}\n</source>')
+    parts.append(f"Question: {question}\nAnswer with [n] citations:")
+    return "\n\n".join(parts)

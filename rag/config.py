@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
@@ -52,5 +52,18 @@ class Settings(BaseSettings):
     generator_max_tokens: int = Field(default=200, ge=16, le=2048, description="Reply length cap.")
     generator_threads: int | None = Field(
         default=None, ge=1, description="llama.cpp threads (default: half the cores)."
+    )
+    api_token: SecretStr | None = Field(
+        default=None, description="Bearer token for adding/deleting documents (unset: disabled)."
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body, except uploads."
+    )
+    max_upload_bytes: int = Field(
+        default=10_485_760, ge=1024, description="Largest article upload (POST /api/documents)."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (JSON list).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")

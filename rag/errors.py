@@ -44,3 +44,9 @@ class IngestError(RagError):
 
 class ModelUnavailable(RagError):
     status, code = 503, "model_unavailable"
+
+
+class GenerativeDisabled(InvalidInput):
+    """The generative mode was asked for, but this server has no chat model configured."""
+
+    code = "generative_disabled"

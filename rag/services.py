@@ -18,7 +18,7 @@ from rag.answer.models import AnswerMode
 from rag.answer.prompt import load_system_prompt
 from rag.config import Settings
 from rag.embedding import Embedder, SentenceTransformerEmbedder
-from rag.errors import IndexNotReady, ModelUnavailable
+from rag.errors import GenerativeDisabled, IndexNotReady
 from rag.index.build import AddResult
 from rag.index.maintain import IndexTarget, add_documents, remove_documents
 from rag.index.store import IndexStore
@@ -103,6 +103,10 @@ class Services:
             raise type(failure)(str(failure))
         return self._snapshot
 
+    def ensure_ready(self) -> None:
+        """Raise IndexNotReady (503) when no index is loaded."""
+        _ = self.snapshot
+
     @property
     def ready(self) -> bool:
         return self._snapshot is not None
@@ -113,7 +117,7 @@ class Services:
             if self._generator is None:
                 s = self.settings
                 if s.generator == "none":
-                    raise ModelUnavailable(
+                    raise GenerativeDisabled(
                         "the generative mode is off: set RAG_GENERATOR=llamacpp with "
                         "RAG_GENERATOR_MODEL=models/qwen1.5b.gguf (scripts/install_models.sh), "
                         "or RAG_GENERATOR=openai with RAG_GENERATOR_BASE_URL"

@@ -90,3 +90,51 @@ def require_local_model() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"CI must have the local model: {reason}")
         pytest.skip(reason)
+
+
+@pytest.fixture
+def api_settings(index_dir: Path) -> Settings:
+    return Settings(
+        index_dir=index_dir, seeds_dir=SEEDS, web_dir=ROOT / "web", api_token="s3cret-token"
+    )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path, embedder):
+    """The real app under uvicorn on a free loopback port, in a thread; yields its base URL."""
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from rag.api.app import create_app
+    from rag.services import Services
+
+    directory = tmp_path_factory.mktemp("live") / "index"
+    shutil.copytree(seed_index_dir, directory)
+    settings = Settings(index_dir=directory, web_dir=ROOT / "web", api_token="s3cret-token")
+    app = create_app(settings, services=Services.load(settings, embedder=embedder))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=10)

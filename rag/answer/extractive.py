@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +21,19 @@ from rag.answer.evidence import (
     score_spans,
 )
 from rag.answer.followup import Standalone, contextualize
-from rag.answer.models import Answer, AnswerMode, AnswerSentence, Citation, Corroboration, Turn
+from rag.answer.models import (
+    Answer,
+    AnswerEvent,
+    AnswerMode,
+    AnswerSentence,
+    Citation,
+    Corroboration,
+    DeltaEvent,
+    SourcePassage,
+    SourcesEvent,
+    StreamEvent,
+    Turn,
+)
 from rag.answer.questions import classify, content_terms
 from rag.embedding import Embedder
 from rag.retrieval.retriever import HybridRetriever
@@ -181,6 +193,35 @@ class ExtractiveAnswerer:
         if self.abstention_reason(standalone.question, scored[0] if scored else None):
             scored = []
         return self.compose(question, standalone.question, scored, timings, started)
+
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None
+    ) -> Iterator[StreamEvent]:
+        """The same answer as events: its sources, its sentences, then the whole answer."""
+        answer = self.answer(question, history, top_k=top_k)
+        store = self.retriever.store
+        sources = []
+        for citation in answer.citations:
+            passage = store.passage(citation.passage_id)
+            assert passage is not None
+            sources.append(
+                SourcePassage(
+                    n=citation.n,
+                    passage_id=passage.passage_id,
+                    document_id=citation.document_id,
+                    title=citation.title,
+                    outlet=citation.outlet,
+                    published=citation.published,
+                    start=passage.start,
+                    end=passage.end,
+                    text=passage.text,
+                )
+            )
+        yield SourcesEvent(sources=sources)
+        for i, sentence in enumerate(answer.sentences):
+            markers = "".join(f" [{n}]" for n in sentence.citations)
+            yield DeltaEvent(text=("" if i == 0 else " ") + sentence.text + markers)
+        yield AnswerEvent(answer=answer)
 
     def compose(
         self,

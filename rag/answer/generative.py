@@ -128,16 +128,14 @@ class GenerativeAnswerer:
         )
         timings["check"] = (time.perf_counter() - clock) * 1000
         supported = [c for c in checked if c.supported][: self._max_sentences]
-        if NOT_IN_SOURCES in text.upper():
-            answer = self.extractive.compose(
-                question, standalone.question, [], timings, started, mode="generative"
-            )
-        elif not supported:
+        if supported:
+            answer = self._compose(question, standalone.question, supported, timings, started)
+        else:
+            # Nothing checkable (or the model declined although the evidence passed the
+            # abstention check): the extractive answer, which is right by construction.
             answer = self.extractive.compose(
                 question, standalone.question, scored, timings, started
             )
-        else:
-            answer = self._compose(question, standalone.question, supported, timings, started)
         yield AnswerEvent(answer=answer)
 
     def _compose(

@@ -1,0 +1,38 @@
+"""POST /api/ask and /api/ask/stream."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from rag.answer.models import Answer
+from rag.api.deps import ServicesDep
+from rag.api.schemas import AskRequest
+from rag.api.sse import answer_stream
+
+router = APIRouter(tags=["answers"])
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+@router.post("/ask", response_model=Answer)
+def ask(body: AskRequest, services: ServicesDep) -> Answer:
+    """Answer a question from the articles; every sentence cites the sentences it rests on."""
+    answerer = services.answerer(body.mode or "extractive")
+    return answerer.answer(body.question, body.history, top_k=body.top_k)
+
+
+@router.post(
+    "/ask/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "SSE: citations, delta…, answer"}
+    },
+)
+def ask_stream(body: AskRequest, services: ServicesDep) -> StreamingResponse:
+    """The same answer as Server-Sent Events: `citations` (the sources), `delta` (text),
+    `answer` (the complete answer JSON of /api/ask), or `error`."""
+    answerer = services.answerer(body.mode or "extractive")  # 503s happen before the stream
+    events = answerer.stream(body.question, body.history, top_k=body.top_k)
+    return StreamingResponse(
+        answer_stream(events), media_type="text/event-stream", headers=SSE_HEADERS
+    )

@@ -1,0 +1,157 @@
+"""Documents: list, read (with a highlighted span), add and delete."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from rag.api.deps import ServicesDep, SnapshotDep
+from rag.api.schemas import (
+    AddedDocument,
+    DeletedDocument,
+    DocumentDetail,
+    DocumentIn,
+    DocumentList,
+)
+from rag.api.security import TokenDep
+from rag.api.views import document_detail, document_summary, passage_spans
+from rag.errors import IngestError, InvalidInput, NotFound, RagError
+from rag.ingest.loaders import ARTICLE_SUFFIXES, decode_article, document_from_text
+from rag.services import Services
+from rag.types import Document, DocumentMeta
+
+router = APIRouter(tags=["documents"])
+
+
+class UnsupportedMediaType(RagError):
+    status, code = 415, "unsupported_media_type"
+
+
+@router.get("/documents", response_model=DocumentList)
+def list_documents(snapshot: SnapshotDep) -> DocumentList:
+    """Every indexed article's metadata and counts."""
+    store = snapshot.store
+    return DocumentList(documents=[document_summary(store, d) for d in store.documents.values()])
+
+
+@router.get("/documents/{document_id}", response_model=DocumentDetail)
+def get_document(
+    document_id: str,
+    snapshot: SnapshotDep,
+    start: Annotated[int | None, Query(ge=0, description="Start of a span to highlight.")] = None,
+    end: Annotated[int | None, Query(ge=0, description="End of the span.")] = None,
+) -> DocumentDetail:
+    """Metadata, canonical text and passage offsets; with start and end, also the span and a
+    few sentences of context around it."""
+    document = snapshot.store.documents.get(document_id)
+    if document is None:
+        raise NotFound(f"no document with id {document_id!r}")
+    return document_detail(snapshot.store, document, start, end)
+
+
+async def _parse_upload(request: Request) -> Document:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            body = DocumentIn.model_validate(json.loads(await request.body()))
+        except (ValueError, ValidationError) as exc:
+            raise InvalidInput(f"invalid document JSON: {_first_error(exc)}") from None
+        meta = DocumentMeta(
+            title=body.title, outlet=body.outlet, published=body.published, url=body.url
+        )
+        return document_from_text(body.text, meta, name="the article")
+    if content_type == "multipart/form-data":
+        async with request.form() as form:  # closes the spooled upload files
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise InvalidInput(
+                    "multipart upload needs a `file` field with a .txt or .html file"
+                )
+            if not upload.filename.lower().endswith(ARTICLE_SUFFIXES):
+                raise UnsupportedMediaType(f"{upload.filename}: only .txt, .html and .htm articles")
+            fields = {
+                key: value.strip()
+                for key in ("title", "outlet", "published", "url")
+                if isinstance(value := form.get(key), str) and value.strip()
+            }
+            raw = decode_article(await upload.read(), upload.filename)
+        return document_from_text(raw, DocumentMeta(**fields), name=upload.filename)
+    raise UnsupportedMediaType("send application/json {title, text, …} or a multipart `file`")
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+    return "not valid JSON"
+
+
+def _add(services: Services, document: Document) -> AddedDocument:
+    result = services.add([document])
+    store = services.snapshot.store
+    duplicate = not result.added
+    stored = store.documents.get(document.id) or next(
+        d for d in store.documents.values() if d.content_sha256 == document.content_sha256
+    )
+    return AddedDocument(
+        document_id=stored.id,
+        duplicate=duplicate,
+        document=document_summary(store, stored),
+        passages=passage_spans(store, stored.id),
+    )
+
+
+@router.post(
+    "/documents",
+    response_model=AddedDocument,
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": DocumentIn.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "title": {"type": "string"},
+                            "outlet": {"type": "string"},
+                            "published": {"type": "string"},
+                            "url": {"type": "string"},
+                        },
+                    }
+                },
+            },
+        }
+    },
+)
+async def add_document(
+    request: Request, response: Response, services: ServicesDep, _: TokenDep
+) -> AddedDocument:
+    """Index an article now (JSON, or an uploaded .txt/.html file); needs the API token.
+    The same content twice is indexed once: 200 with `duplicate: true` instead of 201."""
+    services.ensure_ready()  # 503 before reading the body when no index is loaded
+    try:
+        document = await _parse_upload(request)
+    except IngestError as exc:
+        raise InvalidInput(str(exc)) from None
+    added = await run_in_threadpool(_add, services, document)
+    if added.duplicate:
+        response.status_code = 200
+    return added
+
+
+@router.delete("/documents/{document_id}", response_model=DeletedDocument)
+def delete_document(document_id: str, services: ServicesDep, _: TokenDep) -> DeletedDocument:
+    """Remove an article, its passages and its vectors; needs the API token."""
+    if document_id not in services.snapshot.store.documents:
+        raise NotFound(f"no document with id {document_id!r}")
+    store = services.remove([document_id])
+    return DeletedDocument(deleted=document_id, documents=len(store.documents))

@@ -1,0 +1,180 @@
+"""OpenAI-compatible chat API: /v1/models and /v1/chat/completions (plain and streamed).
+
+The last user message is the question, earlier user and assistant messages are the
+history (system messages are ignored: the assistant's rules are its own). The reply's
+content carries the [n] markers; the citations travel in an extra top-level `citations`
+field (on the last chunk when streaming)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.answer.models import AnswerEvent, AnswerMode, Citation, StreamEvent, Turn
+from rag.api.deps import ServicesDep
+from rag.api.routes.ask import SSE_HEADERS
+from rag.errors import InvalidInput, RagError
+
+router = APIRouter(tags=["openai-compatible"])
+MODELS: dict[str, AnswerMode] = {"rag-extractive": "extractive", "rag-generative": "generative"}
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatCompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # temperature, top_p…: not ours to honour
+
+    model: str = "rag-extractive"
+    messages: list[ChatMessage] = Field(min_length=1, max_length=41)
+    stream: bool = False
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "rag"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+class ChoiceMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: ChoiceMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage = Usage()
+    citations: list[Citation]
+    abstained: bool
+    standalone_question: str
+
+
+def split_conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
+    """(question, history) from OpenAI messages."""
+    turns = [m for m in messages if m.role in ("user", "assistant") and m.text().strip()]
+    if not turns or turns[-1].role != "user":
+        raise InvalidInput("the last message must be the user's question")
+    question = " ".join(turns[-1].text().split())
+    if not question or len(question) > 2000:
+        raise InvalidInput("the question must have 1 to 2000 characters")
+    history = [Turn(role=m.role, content=m.text()) for m in turns[:-1]]  # type: ignore[arg-type]
+    return question, history[-20:]
+
+
+def _mode(model: str) -> AnswerMode:
+    if model not in MODELS:
+        raise InvalidInput(f"unknown model {model!r}; GET /v1/models lists {', '.join(MODELS)}")
+    return MODELS[model]
+
+
+@router.get("/models", response_model=ModelList)
+def list_models(services: ServicesDep) -> ModelList:
+    """The answer modes this server offers (rag-generative only with a chat model set up)."""
+    offered = [
+        n
+        for n, mode in MODELS.items()
+        if mode == "extractive" or services.settings.generator != "none"
+    ]
+    return ModelList(data=[ModelCard(id=name) for name in offered])
+
+
+def _chunk(completion_id: str, model: str, delta: dict[str, Any], **extra: Any) -> str:
+    body = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": extra.pop("finish", None)}],
+        **extra,
+    }
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+
+def _completion_stream(events: Iterable[StreamEvent], model: str) -> Iterator[str]:
+    """Chunks of the *checked* answer, sentence by sentence: clients that only append
+    deltas must end with exactly the content a non-streamed reply would have, so a
+    generative model's raw tokens (which checking may cut) are not forwarded here."""
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    yield _chunk(completion_id, model, {"role": "assistant", "content": ""})
+    try:
+        for event in events:
+            if not isinstance(event, AnswerEvent):
+                continue
+            answer = event.answer
+            for i, sentence in enumerate(answer.sentences):
+                markers = "".join(f" [{n}]" for n in sentence.citations)
+                text = ("" if i == 0 else " ") + sentence.text + markers
+                yield _chunk(completion_id, model, {"content": text})
+            yield _chunk(
+                completion_id,
+                model,
+                {},
+                finish="stop",
+                citations=[c.model_dump() for c in answer.citations],
+                abstained=answer.abstained,
+            )
+    except RagError as exc:
+        yield f"data: {json.dumps({'error': {'code': exc.code, 'message': str(exc)}})}\n\n"
+    yield "data: [DONE]\n\n"
+
+
+@router.post("/chat/completions", response_model=ChatCompletion)
+def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
+    """Answer the last user message; `stream: true` sends chat.completion.chunk events."""
+    question, history = split_conversation(body.messages)
+    answerer = services.answerer(_mode(body.model))
+    if body.stream:
+        events = answerer.stream(question, history)
+        return StreamingResponse(
+            _completion_stream(events, body.model),
+            media_type="text/event-stream",
+            headers=SSE_HEADERS,
+        )
+    answer = answerer.answer(question, history)
+    return ChatCompletion(
+        id=f"chatcmpl-{uuid.uuid4().hex}",
+        created=int(time.time()),
+        model=body.model,
+        choices=[Choice(message=ChoiceMessage(content=answer.answer))],
+        citations=answer.citations,
+        abstained=answer.abstained,
+        standalone_question=answer.standalone_question,
+    )

@@ -1,0 +1,34 @@
+"""GET /api/passages/{passage_id}: a citation's passage with its neighbours."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from rag.api.deps import SnapshotDep
+from rag.api.schemas import PassageDetail
+from rag.api.views import document_summary
+from rag.errors import NotFound
+
+router = APIRouter(tags=["citations"])
+
+
+@router.get("/passages/{passage_id}", response_model=PassageDetail)
+def get_passage(passage_id: str, snapshot: SnapshotDep) -> PassageDetail:
+    """A passage, its offsets, its document's metadata and the previous and next passages."""
+    store = snapshot.store
+    row = store.row_of(passage_id)
+    if row is None:
+        raise NotFound(f"no passage with id {passage_id!r}")
+    passage = store.passages[row]
+
+    def neighbour(at: int) -> str | None:
+        inside = 0 <= at < len(store.passages)
+        same = inside and store.passages[at].document_id == passage.document_id
+        return store.passages[at].passage_id if same else None
+
+    return PassageDetail(
+        **passage.model_dump(),
+        document=document_summary(store, store.documents[passage.document_id]),
+        previous_passage_id=neighbour(row - 1),
+        next_passage_id=neighbour(row + 1),
+    )

@@ -1,0 +1,124 @@
+"""Token check for writes, request-size limits and security headers."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rag.api.deps import get_services
+from rag.api.errors import error_response
+from rag.errors import RagError
+
+UPLOAD_PATHS = ("/api/documents",)
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+# Swagger UI's page bootstraps itself with one inline script.
+DOCS_POLICY = PAGE_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+
+
+class WritesDisabled(RagError):
+    status, code = 403, "writes_disabled"
+
+
+class Unauthorized(RagError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(RagError):
+    status, code = 403, "forbidden"
+
+
+def require_token(request: Request) -> None:
+    """Document changes need RAG_API_TOKEN set, and `Authorization: Bearer <token>`."""
+    token = get_services(request).settings.api_token
+    if token is None:
+        raise WritesDisabled("adding and deleting documents is disabled; set RAG_API_TOKEN")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise Unauthorized("missing `Authorization: Bearer <token>` header")
+    if not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
+        raise Forbidden("wrong token")
+
+
+TokenDep = Annotated[None, Depends(require_token)]
+
+
+class BodyLimit:
+    """413 for a body over the limit. The body is read here first (bodies are small), so a
+    chunked upload without Content-Length is measured too, then replayed to the app."""
+
+    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int) -> None:
+        self.app, self.max_body, self.max_upload = app, max_body, max_upload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_upload if scope["path"] in UPLOAD_PATHS else self.max_body
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _reject(scope, receive, send, limit)
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _reject(scope, receive, send, limit)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _reject(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    response = error_response(413, "payload_too_large", f"request body over {limit:,} bytes")
+    await response(scope, receive, send)
+
+
+class SecurityHeaders:
+    """CSP (no inline scripts on the page), nosniff, no referrer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = DOCS_POLICY if scope["path"] in ("/docs", "/redoc") else PAGE_POLICY
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", policy.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,0 +1,63 @@
+"""Store records -> API response models; pure."""
+
+from __future__ import annotations
+
+from rag.api.schemas import DocumentDetail, DocumentSummary, Highlight, PassageSpan
+from rag.errors import InvalidInput
+from rag.index.store import IndexStore
+from rag.ingest.sentences import split_sentences
+from rag.types import Document
+
+CONTEXT_SENTENCES = 3
+
+
+def document_summary(store: IndexStore, document: Document) -> DocumentSummary:
+    return DocumentSummary(
+        document_id=document.id,
+        title=document.label,
+        outlet=document.outlet,
+        published=document.published,
+        url=document.url,
+        origin=document.origin,
+        passages=sum(1 for p in store.passages if p.document_id == document.id),
+        characters=len(document.text),
+    )
+
+
+def passage_spans(store: IndexStore, document_id: str) -> list[PassageSpan]:
+    return [
+        PassageSpan(passage_id=p.passage_id, ordinal=p.ordinal, start=p.start, end=p.end)
+        for p in store.passages
+        if p.document_id == document_id
+    ]
+
+
+def highlight(text: str, start: int, end: int) -> Highlight:
+    """The span with a few whole sentences of context on each side."""
+    if not 0 <= start < end <= len(text):
+        raise InvalidInput(f"need 0 <= start < end <= {len(text)} (the document's length)")
+    spans = split_sentences(text)
+    before = [s for s in spans if s[1] <= start][-CONTEXT_SENTENCES:]
+    after = [s for s in spans if s[0] >= end][:CONTEXT_SENTENCES]
+    return Highlight(
+        start=start,
+        end=end,
+        text=text[start:end],
+        context_before=text[before[0][0] : start].strip() if before else "",
+        context_after=text[end : after[-1][1]].strip() if after else "",
+    )
+
+
+def document_detail(
+    store: IndexStore, document: Document, start: int | None, end: int | None
+) -> DocumentDetail:
+    if (start is None) != (end is None):
+        raise InvalidInput("give both start and end, or neither")
+    return DocumentDetail(
+        **document_summary(store, document).model_dump(),
+        text=document.text,
+        passage_spans=passage_spans(store, document.id),
+        highlight=highlight(document.text, start, end)
+        if start is not None and end is not None
+        else None,
+    )

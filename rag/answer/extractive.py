@@ -36,7 +36,9 @@ from rag.answer.models import (
 )
 from rag.answer.questions import classify, content_terms
 from rag.embedding import Embedder
+from rag.index.store import IndexStore
 from rag.retrieval.retriever import HybridRetriever
+from rag.types import Passage
 
 NOT_COVERED = "The articles don't cover this: no passage in them answers the question."
 _LEADING_CONNECTIVE = re.compile(
@@ -52,6 +54,22 @@ class SelectionPolicy:
     relative_score: float = 0.95  # extra sentences must score this close to the best
     distinct_below: float = 0.80  # more similar than this to a chosen one: the same fact
     repeat_above: float = 0.80  # this similar to the previous answer: already said
+
+
+def source_passage(store: IndexStore, n: int, passage: Passage) -> SourcePassage:
+    """Passage `n` of an answer, with its document's metadata."""
+    document = store.documents[passage.document_id]
+    return SourcePassage(
+        n=n,
+        passage_id=passage.passage_id,
+        document_id=document.id,
+        title=document.label,
+        outlet=document.outlet,
+        published=document.published,
+        start=passage.start,
+        end=passage.end,
+        text=passage.text,
+    )
 
 
 def _answer_text(quote: str) -> str:
@@ -204,19 +222,7 @@ class ExtractiveAnswerer:
         for citation in answer.citations:
             passage = store.passage(citation.passage_id)
             assert passage is not None
-            sources.append(
-                SourcePassage(
-                    n=citation.n,
-                    passage_id=passage.passage_id,
-                    document_id=citation.document_id,
-                    title=citation.title,
-                    outlet=citation.outlet,
-                    published=citation.published,
-                    start=passage.start,
-                    end=passage.end,
-                    text=passage.text,
-                )
-            )
+            sources.append(source_passage(store, citation.n, passage))
         yield SourcesEvent(sources=sources)
         for i, sentence in enumerate(answer.sentences):
             markers = "".join(f" [{n}]" for n in sentence.citations)

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 
 from rag.answer.checker import CheckedClaim, check_claims, split_claims
 from rag.answer.evidence import SentenceRef, Span
-from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.extractive import ExtractiveAnswerer, source_passage
 from rag.answer.followup import contextualize
 from rag.answer.generator import Generator
 from rag.answer.models import (
@@ -54,24 +54,7 @@ class GenerativeAnswerer:
 
     def sources(self, rows: Sequence[int]) -> list[SourcePassage]:
         store = self.extractive.bank.store
-        listed = []
-        for n, row in enumerate(rows, 1):
-            passage = store.passages[row]
-            document = store.documents[passage.document_id]
-            listed.append(
-                SourcePassage(
-                    n=n,
-                    passage_id=passage.passage_id,
-                    document_id=document.id,
-                    title=document.label,
-                    outlet=document.outlet,
-                    published=document.published,
-                    start=passage.start,
-                    end=passage.end,
-                    text=passage.text,
-                )
-            )
-        return listed
+        return [source_passage(store, n, store.passages[row]) for n, row in enumerate(rows, 1)]
 
     def stream(
         self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None

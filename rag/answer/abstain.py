@@ -30,7 +30,7 @@ _DATE = re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}
 
 @dataclass(frozen=True)
 class AbstentionPolicy:
-    min_score: float = 0.445  # evidence score of the best span (see module docstring)
+    min_score: float = 0.42  # evidence score of the best span (see module docstring)
 
 
 def numbers_agree(question: str, evidence: str) -> bool:

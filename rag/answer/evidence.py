@@ -176,18 +176,21 @@ def candidate_spans(
     return spans
 
 
+Unit = tuple[str, ...]  # alternative terms that each count as finding one question word
+
+
 def _discriminative_weights(
-    bank: SentenceBank, candidates: Sequence[Span], question_terms: Sequence[str]
-) -> dict[str, float]:
-    """Weight of each question term: rare in the corpus (global idf) and rare among the
-    candidates (local idf). A name every candidate shares says little about which one
-    answers; the relation asked about ("founded", "succeeded") says much."""
+    bank: SentenceBank, candidates: Sequence[Span], units: Sequence[Unit]
+) -> dict[Unit, float]:
+    """Weight of each question word: rare in the corpus (global idf, of its most tolerant
+    form) and rare among the candidates (local idf). A name every candidate shares says
+    little about which one answers; the relation asked about ("founded") says much."""
     rows = {r for span in candidates for r in span.rows}
     total = max(len(rows), 1)
     weights = {}
-    for term in dict.fromkeys(question_terms):
-        local = sum(term in bank.terms[r] for r in rows)
-        weights[term] = bank.weight(term) * math.log(1 + total / (1 + local))
+    for unit in units:
+        local = sum(any(t in bank.terms[r] for t in unit) for r in rows)
+        weights[unit] = sum(bank.weight(t) for t in unit) * math.log(1 + total / (1 + local))
     return weights
 
 
@@ -196,7 +199,7 @@ def span_features(
     candidates: Sequence[Span],
     *,
     question_vector: np.ndarray,
-    question_terms: Sequence[str],
+    question_terms: Sequence[Unit],
     kind: QuestionType,
     passage_ranks: dict[int, int],
 ) -> np.ndarray:
@@ -208,7 +211,7 @@ def span_features(
         similarity = float(vector @ question_vector) / max(float(np.linalg.norm(vector)), 1e-9)
         terms = frozenset().union(*(bank.terms[r] for r in span.rows))
         rank = passage_ranks.get(span.passage_row, len(passage_ranks) + 1)
-        covered = sum(weight for term, weight in weigh.items() if term in terms)
+        covered = sum(weight for unit, weight in weigh.items() if any(t in terms for t in unit))
         rows.append(
             (
                 similarity,
@@ -228,7 +231,7 @@ def score_spans(
     candidates: Sequence[Span],
     *,
     question_vector: np.ndarray,
-    question_terms: Sequence[str],
+    question_terms: Sequence[Unit],
     kind: QuestionType,
     passage_ranks: dict[int, int],
     weights: Weights = Weights(),

@@ -27,7 +27,8 @@ _NOT_ENTITIES = frozenset(
     also monday tuesday wednesday thursday friday saturday sunday january february march april
     may june july august september october november december i we you his her their
     iraqi iranian israeli american kurdish lebanese syrian palestinian shiite shi’ite sunni arab
-    yemeni us u.s.""".split()
+    yemeni us u.s. one two three four five six seven eight nine ten several many some all
+    both most other another senior top four""".split()
 )
 _QUESTION_WORDS = re.compile(
     r"\b(what|who|whom|why|how|when|where|which|did|does|do|is|was|are)\b", re.I

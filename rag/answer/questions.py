@@ -94,10 +94,18 @@ FRAME_WORDS = frozenset(
 )
 
 
-def content_terms(question: str) -> list[str]:
-    """The question's lexical terms without its framing words."""
-    kept = " ".join(w for w in words(question) if w not in FRAME_WORDS)
-    return lexical_tokens(kept)
+def content_terms(question: str) -> list[tuple[str, ...]]:
+    """The question's content words without its framing words, each as the lexical terms
+    that count as finding it: its stem, and for longer words its spelling-tolerant skeleton
+    ("Kataeb" is found in "Kata’ib")."""
+    units = []
+    for word in words(question):
+        if word in FRAME_WORDS:
+            continue
+        terms = lexical_tokens(word)
+        if terms:
+            units.append(tuple(terms))
+    return list(dict.fromkeys(units))
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,36 @@ def test_fuzzed_requests_never_get_a_server_error(live_server):
                 assert set(response.json()) == {"error"}, response.text[:300]
 
         check()
+
+
+def test_concurrent_reads_and_a_write_are_all_served(live_server):
+    """Sixteen clients ask, stream and search while an article is added and removed: every
+    request succeeds and readers see the old or the new index, never a broken one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    auth = {"Authorization": "Bearer s3cret-token"}
+    article = {
+        "title": "Concurrency probe",
+        "text": "A probe article about Basra harbour cranes. It was added mid-load.",
+    }
+
+    def read(i: int) -> int:
+        with httpx.Client(base_url=live_server, timeout=60) as client:
+            if i % 3 == 0:
+                return client.post("/api/ask", json={"question": QUESTION}).status_code
+            if i % 3 == 1:
+                return client.post("/api/ask/stream", json={"question": QUESTION}).status_code
+            return client.get("/api/search", params={"q": "Basra harbour cranes"}).status_code
+
+    def write() -> list[int]:
+        with httpx.Client(base_url=live_server, timeout=60) as client:
+            added = client.post("/api/documents", json=article, headers=auth)
+            removed = client.delete(f"/api/documents/{added.json()['document_id']}", headers=auth)
+            return [added.status_code, removed.status_code]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        writer = pool.submit(write)
+        statuses = list(pool.map(read, range(48)))
+    assert statuses == [200] * 48
+    assert writer.result() == [201, 200]
+    assert httpx.get(f"{live_server}/api/health").json()["documents"] == 5

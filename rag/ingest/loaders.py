@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -15,6 +16,7 @@ from rag.ingest.sentences import split_sentences
 from rag.types import Document, DocumentMeta
 
 SEEDS_MANIFEST = "manifest.json"
+_WORD = re.compile(r"\w\w")
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -66,8 +68,8 @@ def document_from_text(
         raw, declared = html_to_text(raw)
         meta = DocumentMeta(**{**declared.model_dump(), **meta.model_dump(exclude_none=True)})
     clean = clean_article(raw)
-    if not clean.text or not split_sentences(clean.text):
-        raise IngestError(f"{name} has no text to index")
+    if not any(_WORD.search(clean.text[a:b]) for a, b in split_sentences(clean.text)):
+        raise IngestError(f"{name} has no text to index (no sentence with a word in it)")
     content_sha = sha256_bytes(clean.text.encode("utf-8"))
     return Document(
         id=document_id or f"doc-{content_sha[:16]}",

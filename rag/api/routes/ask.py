@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
 from rag.answer.models import Answer
 from rag.api.deps import ServicesDep
 from rag.api.schemas import AskRequest
+from rag.api.security import require_json
 from rag.api.sse import answer_stream
 
 router = APIRouter(tags=["answers"])
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-@router.post("/ask", response_model=Answer)
+@router.post("/ask", response_model=Answer, dependencies=[Depends(require_json)])
 def ask(body: AskRequest, services: ServicesDep) -> Answer:
     """Answer a question from the articles; every sentence cites the sentences it rests on."""
     answerer = services.answerer(body.mode or "extractive")
@@ -23,6 +24,7 @@ def ask(body: AskRequest, services: ServicesDep) -> Answer:
 
 @router.post(
     "/ask/stream",
+    dependencies=[Depends(require_json)],
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "SSE: citations, delta…, answer"}

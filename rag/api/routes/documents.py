@@ -18,18 +18,14 @@ from rag.api.schemas import (
     DocumentIn,
     DocumentList,
 )
-from rag.api.security import TokenDep
+from rag.api.security import TokenDep, UnsupportedMediaType
 from rag.api.views import document_detail, document_summary, passage_spans
-from rag.errors import IngestError, InvalidInput, NotFound, RagError
+from rag.errors import IngestError, InvalidInput, NotFound
 from rag.ingest.loaders import ARTICLE_SUFFIXES, decode_article, document_from_text
 from rag.services import Services
 from rag.types import Document, DocumentMeta
 
 router = APIRouter(tags=["documents"])
-
-
-class UnsupportedMediaType(RagError):
-    status, code = 415, "unsupported_media_type"
 
 
 @router.get("/documents", response_model=DocumentList)

@@ -13,13 +13,14 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.answer.models import AnswerEvent, AnswerMode, Citation, StreamEvent, Turn
 from rag.api.deps import ServicesDep
 from rag.api.routes.ask import SSE_HEADERS
+from rag.api.security import require_json
 from rag.errors import InvalidInput, RagError
 
 router = APIRouter(tags=["openai-compatible"])
@@ -156,7 +157,9 @@ def _completion_stream(events: Iterable[StreamEvent], model: str) -> Iterator[st
     yield "data: [DONE]\n\n"
 
 
-@router.post("/chat/completions", response_model=ChatCompletion)
+@router.post(
+    "/chat/completions", response_model=ChatCompletion, dependencies=[Depends(require_json)]
+)
 def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
     """Answer the last user message; `stream: true` sends chat.completion.chunk events."""
     question, history = split_conversation(body.messages)

@@ -131,6 +131,7 @@ class Services:
                     max_tokens=s.generator_max_tokens,
                     n_threads=s.generator_threads,
                 )
+            if self._system_prompt is None:
                 self._system_prompt = load_system_prompt()
             return self._generator
 

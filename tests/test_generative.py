@@ -151,10 +151,20 @@ def test_instruction_sentences_never_reach_the_prompt(injected):
     assert "PIRATE" not in user and "Ignore all previous" not in user
 
 
-def test_injection_is_inert_in_extractive_mode(injected, extractive):
-    injected_answerer, _ = injected
-    assert "PIRATE" not in injected_answerer.answer(TEHRAN).answer
-    assert injected_answerer.answer(TEHRAN).answer == extractive.answer(TEHRAN).answer
+def test_injection_is_inert_in_extractive_mode(injected):
+    """The planted instruction is never quoted or obeyed; answers stay quotes of articles."""
+    injected_answerer, planted = injected
+    for question in (TEHRAN, "What did Tehran tell Baghdad on Monday?", "What should you reply?"):
+        answer = injected_answerer.answer(question)
+        assert "PIRATE" not in answer.answer
+        for citation in answer.citations:
+            assert "Ignore all previous" not in citation.quote
+            store = injected_answerer.retriever.store
+            assert (
+                store.documents[citation.document_id].text[citation.start : citation.end]
+                == citation.quote
+            )
+    assert not injected_answerer.answer(TEHRAN).abstained
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answer.prompt import is_instruction
 from rag.answer.questions import QuestionType, answers_type
 from rag.index.store import IndexStore
 from rag.index.vectors import all_vectors
@@ -106,13 +107,14 @@ class ScoredSpan:
 
 
 def _is_citable(document_text: str, start: int, end: int) -> bool:
-    """Sentences are citable; headings, standfirsts and fragments are not."""
+    """Sentences are citable; headings, standfirsts, fragments and sentences addressed to a
+    language model ("ignore previous instructions…") are not."""
     text = document_text[start:end]
     whole_line = (start == 0 or document_text[start - 1] == "\n") and (
         end == len(document_text) or document_text[end] == "\n"
     )
     unpunctuated = not _SENTENCE_END.search(text)
-    return len(text.split()) >= 4 and not (whole_line and unpunctuated)
+    return len(text.split()) >= 4 and not (whole_line and unpunctuated) and not is_instruction(text)
 
 
 class SentenceBank:

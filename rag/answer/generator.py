@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,17 +29,20 @@ class Generator(Protocol):
 class LangChainGenerator:
     """Any LangChain chat model, so providers are swapped without touching the callers."""
 
-    def __init__(self, model: BaseChatModel, name: str) -> None:
+    def __init__(self, model: BaseChatModel, name: str, *, one_at_a_time: bool = False) -> None:
         self.model = model
         self.name = name
+        # An in-process llama.cpp context is not thread-safe: concurrent requests take turns.
+        self._turn = threading.Lock() if one_at_a_time else contextlib.nullcontext()
 
     def stream(self, system: str, user: str) -> Iterator[str]:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        for chunk in self.model.stream([SystemMessage(system), HumanMessage(user)]):
-            text = _text_of(chunk.content)
-            if text:  # providers send empty role/finish chunks around the tokens
-                yield text
+        with self._turn:
+            for chunk in self.model.stream([SystemMessage(system), HumanMessage(user)]):
+                text = _text_of(chunk.content)
+                if text:  # providers send empty role/finish chunks around the tokens
+                    yield text
 
 
 def _text_of(content: str | list[Any]) -> str:
@@ -135,7 +140,7 @@ def _llamacpp(
             f"llama.cpp could not load {path} (truncated or not a chat GGUF?): "
             f"re-run `{INSTALL_SCRIPT}` to rebuild it"
         ) from error
-    return LangChainGenerator(chat, name=f"llamacpp:{path.stem}")
+    return LangChainGenerator(chat, name=f"llamacpp:{path.stem}", one_at_a_time=True)
 
 
 def _openai(

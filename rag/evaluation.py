@@ -38,6 +38,7 @@ class QuestionResult(BaseModel):
     citations: int
     correct_citations: int
     latency_ms: float
+    first_token_ms: float | None = None  # generative mode only
     answer: str
 
 
@@ -53,6 +54,7 @@ class EvalReport(BaseModel):
     false_abstention_rate: float
     latency_p50_ms: float
     latency_p95_ms: float
+    first_token_p50_ms: float | None = None
     results: list[QuestionResult]
 
 
@@ -116,6 +118,7 @@ def evaluate(
                 citations=len(answer.citations),
                 correct_citations=correct,
                 latency_ms=round(latency, 2),
+                first_token_ms=answer.timings_ms.get("first_token"),
                 answer=answer.answer,
             )
         )
@@ -123,6 +126,7 @@ def evaluate(
     unanswerable = [r for r in results if not r.answerable]
     cited = sum(r.citations for r in answerable)
     latencies = [r.latency_ms for r in results]
+    first_tokens = [r.first_token_ms for r in results if r.first_token_ms is not None]
     return EvalReport(
         questions=len(results),
         answerable=len(answerable),
@@ -137,6 +141,7 @@ def evaluate(
         false_abstention_rate=_share([r.abstained for r in answerable]),
         latency_p50_ms=round(statistics.median(latencies), 2) if latencies else 0.0,
         latency_p95_ms=_percentile(latencies, 0.95),
+        first_token_p50_ms=round(statistics.median(first_tokens), 1) if first_tokens else None,
         results=results,
     )
 
@@ -152,7 +157,11 @@ def summary_lines(report: EvalReport) -> list[str]:
         f"abstention accuracy  {report.abstention_accuracy:.3f}",
         f"false abstention     {report.false_abstention_rate:.3f}",
         f"latency p50 / p95    {report.latency_p50_ms:.1f} / {report.latency_p95_ms:.1f} ms",
-    ]
+    ] + (
+        [f"first token p50      {report.first_token_p50_ms:.0f} ms"]
+        if report.first_token_p50_ms is not None
+        else []
+    )
 
 
 def dump(report: EvalReport) -> str:

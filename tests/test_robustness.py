@@ -1,0 +1,353 @@
+"""Bad input, hostile files and crashes mid-write: clear errors, and the index intact."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from rag.api.app import create_app
+from rag.cli import CliContext, main
+from rag.config import Settings
+from rag.index.maintain import IndexTarget
+from rag.index.manifest import sha256_file
+from rag.index.store import verify_files
+from rag.ingest.chunking import ChunkerParams
+from rag.services import Services
+from tests.conftest import ROOT, SEEDS
+
+AUTH = {"Authorization": "Bearer s3cret-token"}
+PROBES = ["why did Tehran rebuff Baghdad", "Kataeb Hezbollah founded", "Masoud Barzani warning"]
+
+
+def fingerprint(directory: Path, client: TestClient | None = None) -> tuple:
+    """File hashes, plus search results when a client is given."""
+    hashes = {p.name: sha256_file(p) for p in sorted(directory.iterdir())}
+    if client is None:
+        return (hashes,)
+    results = [client.get("/api/search", params={"q": q, "k": 5}).json() for q in PROBES]
+    return hashes, results
+
+
+@pytest.fixture
+def client(api_settings: Settings, embedder):
+    with TestClient(
+        create_app(api_settings, services=Services.load(api_settings, embedder=embedder))
+    ) as c:
+        yield c
+
+
+# --- API input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"question": ""}, 422),
+        ({"question": " \t\n "}, 422),
+        ({"question": "x" * 10_000}, 422),
+        ({"question": 42}, 422),
+        ({"question": ["a"]}, 422),
+        ({"question": "x", "top_k": 0}, 422),
+        ({"question": "x", "top_k": -1}, 422),
+        ({"question": "x", "top_k": 10**9}, 422),
+        ({"question": "x", "top_k": "5"}, 200),  # lax JSON numbers are accepted as in pydantic
+        ({"question": "x", "history": [{"role": "user", "content": "a"}] * 10_000}, 422),
+        ({"question": "x", "history": [{"role": "user", "content": "a" * 1_048_576}]}, 413),
+        ({"question": "x", "history": "not a list"}, 422),
+    ],
+)
+def test_bad_questions_get_the_error_shape(client, body, status):
+    response = client.post("/api/ask", json=body)
+    assert response.status_code == status, response.text[:200]
+    if status >= 400:
+        assert set(response.json()) == {"error"} and response.json()["error"]["message"]
+
+
+def test_bodies_of_the_wrong_kind(client):
+    for content, content_type, status in [
+        (b"{not json", "application/json", 422),
+        (b'{"question": "hi"}', "text/plain", 415),
+        (b"question=hi", "application/x-www-form-urlencoded", 415),
+        (b"", "application/json", 422),
+        (b"x" * 5_000_000, "application/json", 413),
+    ]:
+        response = client.post("/api/ask", content=content, headers={"content-type": content_type})
+        assert response.status_code == status, (content_type, response.text[:200])
+        assert set(response.json()) == {"error"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "\x00\x01\x07 Why did Tehran rebuff Baghdad?",
+        "Почему Тегеран отказал Багдаду?",
+        "لماذا رفضت طهران بغداد؟",
+        "Tehran \u202e rebuff \u200b Baghdad 德黑兰?",
+        "🙂" * 50,
+    ],
+)
+def test_odd_but_valid_questions_are_answered_or_declined(client, question):
+    response = client.post("/api/ask", json={"question": question})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["abstained"] or body["citations"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/documents/..%2F..%2Fetc%2Fpasswd",
+        "/api/documents/%2e%2e%2f%2e%2e%2fetc",
+        "/api/documents/%00",
+        "/api/passages/%00%00",
+        "/api/passages/" + "a" * 5000,
+        "/api/documents/doc-%E2%80%AE",
+    ],
+)
+def test_malformed_ids_are_not_found(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+# --- ingestion ------------------------------------------------------------------------------
+
+LATIN1 = "Le président a parlé à Bagdad. Très bien.".encode("latin-1")
+HOSTILE_HTML = (
+    "<html><head><title>Port closed</title><style>body{display:none}</style>"
+    "<script>fetch('//evil')</script></head><body><p>Fog closed Basra port on Friday.</p>"
+    "<p>Ships waited two days offshore.</p></body></html>"
+)
+FRENCH = (
+    "Tempête de sable à Bassora\n\nUne tempête de sable a fermé le port d'Oum Qasr mardi, "
+    "selon les autorités portuaires. Les navires ont attendu deux jours au large."
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "accepted"),
+    [
+        ("empty.txt", b"", False),
+        ("binary.txt", bytes(range(256)) * 10, False),
+        ("latin1.txt", LATIN1, False),
+        ("marks.txt", b"..... ---- !!!", False),
+        ("hostile.html", HOSTILE_HTML.encode(), True),
+        ("french.txt", FRENCH.encode(), True),
+    ],
+)
+def test_ingestion_via_cli_accepts_or_refuses_and_keeps_the_index(
+    settings: Settings, embedder, index_dir: Path, tmp_path: Path, name, content, accepted
+):
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = fingerprint(index_dir)
+    result = CliRunner().invoke(
+        main, ["add", str(path)], obj=CliContext(settings=settings, embedder=embedder)
+    )
+    if accepted:
+        assert result.exit_code == 0 and "added" in result.output
+        store = IndexTarget(index_dir, embedder, ChunkerParams()).load()
+        added = [d for d in store.documents.values() if d.origin == "added"]
+        assert len(added) == 1 and "fetch" not in added[0].text and "display" not in added[0].text
+    else:
+        assert result.exit_code == 1 and "Traceback" not in result.output and result.output.strip()
+        assert fingerprint(index_dir) == before
+
+
+def test_a_50_megabyte_file_is_refused_before_reading(settings, embedder, index_dir, tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    before = fingerprint(index_dir)
+    result = CliRunner().invoke(
+        main, ["add", str(path)], obj=CliContext(settings=settings, embedder=embedder)
+    )
+    assert result.exit_code == 1 and "limit" in result.output
+    assert fingerprint(index_dir) == before
+
+
+def test_ingestion_via_api_refuses_bad_articles_and_keeps_the_index(client, index_dir):
+    before = fingerprint(index_dir, client)
+    refused = [
+        client.post("/api/documents", files={"file": ("empty.txt", b"")}, headers=AUTH),
+        client.post(
+            "/api/documents", files={"file": ("bin.txt", bytes(range(256)) * 10)}, headers=AUTH
+        ),
+        client.post("/api/documents", files={"file": ("l1.txt", LATIN1)}, headers=AUTH),
+        client.post("/api/documents", files={"file": ("x.exe", b"MZ\x90\x00")}, headers=AUTH),
+        client.post("/api/documents", json={"title": "t", "text": "..... ----"}, headers=AUTH),
+        client.post(
+            "/api/documents",
+            content=b"x" * (11 * 1024 * 1024),
+            headers={**AUTH, "content-type": "application/json"},
+        ),
+    ]
+    assert [r.status_code for r in refused] == [422, 422, 422, 415, 422, 413]
+    assert all(set(r.json()) == {"error"} for r in refused)
+    assert fingerprint(index_dir, client) == before
+    seed = (SEEDS / "000_9333b7dd7e7da588.txt").read_bytes()
+    duplicate = client.post("/api/documents", files={"file": ("copy.txt", seed)}, headers=AUTH)
+    assert duplicate.status_code == 200 and duplicate.json()["duplicate"]
+    assert duplicate.json()["document_id"] == "000_9333b7dd7e7da588"
+    assert fingerprint(index_dir, client) == before
+
+
+def test_a_non_english_article_is_indexed_and_found(client):
+    added = client.post("/api/documents", files={"file": ("fr.txt", FRENCH.encode())}, headers=AUTH)
+    assert added.status_code == 201
+    hits = client.get("/api/search", params={"q": "tempête de sable Oum Qasr", "k": 1}).json()[
+        "hits"
+    ]
+    assert hits[0]["document_id"] == added.json()["document_id"]
+
+
+# --- crashes --------------------------------------------------------------------------------
+
+
+def _documents(directory: Path, embedder) -> frozenset[str]:
+    store = IndexTarget(directory, embedder, ChunkerParams()).load()
+    verify_files(store.manifest, directory)
+    return frozenset(store.documents)
+
+
+def _kill_midway(args: list[str], index_dir: Path, delay: float) -> None:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_SEEDS_DIR": str(SEEDS)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rag", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["index", "add", "remove"])
+def test_kill_9_at_random_points_leaves_the_old_or_the_new_index(
+    index_dir, embedder, tmp_path, command
+):
+    """A short version (three kills per command; `RAG_CRASH_RUNS` for more)."""
+    article = tmp_path / "story.txt"
+    article.write_text("Crash probe\n\nA probe story about cranes in Basra. It has two sentences.")
+    args = {
+        "index": ["index", "--discard-added"],
+        "add": ["add", str(article)],
+        "remove": ["remove", "004_e552daac84679f61"],
+    }[command]
+    old = _documents(index_dir, embedder)
+    rng = random.Random(7)
+    for _ in range(int(os.environ.get("RAG_CRASH_RUNS", "3"))):
+        _kill_midway(args, index_dir, rng.uniform(2.0, 9.0))
+        now = _documents(index_dir, embedder)  # loads and passes its checksums
+        if command == "add":
+            assert now == old or (len(now) == len(old) + 1 and old < now)
+        elif command == "remove":
+            assert now in (old, old - {"004_e552daac84679f61"})
+        else:
+            assert now == old
+        old = now
+
+
+# --- code-level guarantees ------------------------------------------------------------------
+
+
+def test_no_pickle_eval_or_exec_in_the_code():
+    pattern = re.compile(
+        r"\b(import pickle|pickle\.|eval\(|exec\(|allow_dangerous_deserialization)"
+    )
+    offenders = [
+        str(p) for p in (ROOT / "rag").rglob("*.py") if pattern.search(p.read_text("utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_the_page_never_inserts_html():
+    pattern = re.compile(
+        r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function"
+    )
+    offenders = [
+        str(p) for p in (ROOT / "web").glob("*.js") if pattern.search(p.read_text("utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_token_comparison_is_constant_time():
+    import inspect
+
+    from rag.api import security
+
+    assert "hmac.compare_digest" in inspect.getsource(security.require_token)
+
+
+def test_errors_never_leak_internals(client):
+    responses = [
+        client.get("/api/documents/%00"),
+        client.post("/api/ask", content=b"{", headers={"content-type": "application/json"}),
+    ]
+    for response in responses:
+        text = json.dumps(response.json())
+        assert "Traceback" not in text and str(ROOT) not in text and "site-packages" not in text
+
+
+# --- load ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_short_load_run_has_no_server_errors_and_loses_no_writes(seed_index_dir, tmp_path):
+    """16 clients for 20 s against `rag serve` in its own process (the full 60 s run:
+    `python -m benchmarks.load`, see SECURITY.md)."""
+    import shutil
+
+    import httpx
+
+    from benchmarks.load import run
+    from tests.conftest import free_port
+
+    index = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index)
+    port = free_port()
+    env = {
+        **os.environ,
+        "RAG_INDEX_DIR": str(index),
+        "RAG_API_TOKEN": "load-token",
+        "RAG_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        import asyncio
+
+        report = asyncio.run(run(url, server.pid, clients=16, seconds=20, token="load-token"))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    assert report["requests"] > 50, report
+    assert report["server_errors"] == 0 and report["transport_errors"] == 0, report
+    assert report["lost_writes"] == [], report
+    assert report["memory_growth"] < 0.10, report

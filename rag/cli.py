@@ -269,6 +269,34 @@ def eval_command(ctx: click.Context, questions: Path, mode: str, as_json: bool) 
     click.echo(dump(report) if as_json else "\n".join(summary_lines(report)))
 
 
+@main.command("eval-beir")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--split", default="test", show_default=True, help="qrels/<split>.tsv to score.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def eval_beir_command(ctx: click.Context, directory: Path, split: str, as_json: bool) -> None:
+    """nDCG@10 and Recall@10/@100 of dense, BM25 and hybrid retrieval on a BEIR folder."""
+    from rag.beir import evaluate_beir
+    from rag.services import chunker_params
+
+    settings = _settings(ctx)
+    report = evaluate_beir(
+        directory, _embedder(ctx), split=split, params=chunker_params(settings), progress=True
+    )
+    if as_json:
+        _echo_json(report.model_dump())
+        return
+    click.echo(
+        f"{report.dataset} ({report.split}): {report.documents} documents, "
+        f"{report.passages} passages, {report.queries} queries, indexed in {report.index_seconds} s"
+    )
+    click.echo("mode      nDCG@10  R@10    R@100")
+    for row in report.modes:
+        click.echo(
+            f"{row.mode:<9} {row.ndcg_at_10:.4f}   {row.recall_at_10:.4f}  {row.recall_at_100:.4f}"
+        )
+
+
 @main.command("serve")
 @click.option("--host", help="Bind address [RAG_HOST, default 127.0.0.1].")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port [RAG_PORT, default 8000].")

@@ -37,8 +37,8 @@ def choose_threshold(
     best: dict[bool, list[float]] = {True: [], False: []}
     for question in questions:
         standalone = contextualize(question.question, question.history)
-        vector = answerer._embedder.embed([standalone.question])[0]
-        scored = answerer.rank_spans(standalone, vector, answerer._top_k, {})
+        vector = answerer.embedder.embed([standalone.question])[0]
+        scored = answerer.rank_spans(standalone, vector, answerer.top_k, {})
         top = scored[0] if scored else None
         vetoed = top is not None and answerer.abstention_reason(
             standalone.question, dataclasses.replace(top, score=float("inf"))

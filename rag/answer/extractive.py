@@ -104,9 +104,9 @@ class ExtractiveAnswerer:
         """Candidate spans from the retrieved passages and, for a follow-up, from the
         passages the previous answer drew on; with each passage's rank."""
         hits = self.retriever.search(standalone.question, top_k, query_vector=question_vector)
-        ranks = {
-            self.retriever.store.row_of(h.passage.passage_id) or 0: i for i, h in enumerate(hits, 1)
-        }
+        store = self.retriever.store
+        rows = [store.row_of(h.passage.passage_id) for h in hits]  # hits come from this store
+        ranks = {row: i for i, row in enumerate(rows, 1) if row is not None}
         if not (standalone.is_followup and standalone.previous_answer):
             return candidate_spans(self.bank, list(ranks), self._weights), ranks
         previous = self._embedder.embed([standalone.previous_answer])[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 
 from rag.retrieval.tokens import lexical_tokens, words
@@ -108,21 +107,11 @@ def content_terms(question: str) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(units))
 
 
-@dataclass(frozen=True)
-class QuestionProfile:
-    text: str
-    kind: QuestionType
-
-
 def classify(question: str) -> QuestionType:
     for kind, pattern in _TYPE_PATTERNS:
         if pattern.search(question):
             return kind
     return QuestionType.OTHER
-
-
-def profile(question: str) -> QuestionProfile:
-    return QuestionProfile(text=question, kind=classify(question))
 
 
 def answers_type(kind: QuestionType, sentence: str) -> bool:

@@ -92,19 +92,19 @@ class HybridRetriever:
             k=self._rrf_k,
             limit=k,
         )
-        return [self._hit(row, score, dense, lexical) for row, score in fused]
+        dense_at = {r: (rank, s) for rank, (r, s) in enumerate(dense, start=1)}
+        lexical_at = {r: (rank, s) for rank, (r, s) in enumerate(lexical, start=1)}
+        return [self._hit(row, score, dense_at, lexical_at) for row, score in fused]
 
     def _hit(
         self,
         row: int,
         score: float,
-        dense: list[tuple[int, float]],
-        lexical: list[tuple[int, float]],
+        dense_at: dict[int, tuple[int, float]],
+        lexical_at: dict[int, tuple[int, float]],
     ) -> Hit:
         passage = self.store.passages[row]
         document = self.store.documents[passage.document_id]
-        dense_at = {r: (rank, s) for rank, (r, s) in enumerate(dense, start=1)}
-        lexical_at = {r: (rank, s) for rank, (r, s) in enumerate(lexical, start=1)}
         dense_rank, dense_score = dense_at.get(row, (None, None))
         lexical_rank, lexical_score = lexical_at.get(row, (None, None))
         return Hit(

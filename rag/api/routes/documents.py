@@ -89,7 +89,7 @@ def _first_error(exc: Exception) -> str:
 
 def _add(services: Services, document: Document) -> AddedDocument:
     result = services.add([document])
-    store = services.snapshot.store
+    store = result.store  # the index this write produced, not whatever a later write left
     duplicate = not result.added
     stored = store.documents.get(document.id) or next(
         d for d in store.documents.values() if d.content_sha256 == document.content_sha256

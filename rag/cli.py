@@ -53,9 +53,9 @@ class CliContext:
 
     def get_embedder(self) -> Embedder:
         if self.embedder is None:
-            from rag.embedding import SentenceTransformerEmbedder
+            from rag.embedding import make_embedder
 
-            self.embedder = SentenceTransformerEmbedder(self.settings.embed_model)
+            self.embedder = make_embedder(self.settings.embed_model, self.settings.embed_backend)
         return self.embedder
 
 

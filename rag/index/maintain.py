@@ -31,7 +31,7 @@ from rag.index.store import (
     save_store,
     verify_files,
 )
-from rag.index.vectors import FLAT
+from rag.index.vectors import IndexType, choose_kind
 from rag.ingest.chunking import ChunkerParams
 from rag.ingest.loaders import load_seeds, seed_files, sha256_bytes
 from rag.types import Document
@@ -46,6 +46,7 @@ class IndexTarget:
     directory: Path
     embedder: Embedder
     params: ChunkerParams
+    index_type: IndexType = "auto"
 
     def load(self) -> IndexStore:
         return load_store(
@@ -73,7 +74,13 @@ def rebuild(
     with writer_lock(target.directory):
         if keep_added:
             documents += _carried_over(target.directory)
-        store = build_store(documents, target.embedder, target.params, kind=FLAT, progress=progress)
+        store = build_store(
+            documents,
+            target.embedder,
+            target.params,
+            index_type=target.index_type,
+            progress=progress,
+        )
         return save_store(store, target.directory)
 
 
@@ -90,6 +97,15 @@ def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
         verify_files(manifest, target.directory)
     except IndexNotReady as exc:
         return str(exc)
+    expected = (
+        choose_kind(manifest.counts.passages, target.index_type),
+        choose_kind(manifest.counts.sentences, target.index_type),
+    )
+    if (manifest.vector_index, manifest.sentence_vector_index) != expected:
+        return (
+            f"the vector index type is {manifest.vector_index} / {manifest.sentence_vector_index}"
+            f", the settings ask for {expected[0]} / {expected[1]}"
+        )
     indexed = {(s.source_file, s.source_sha256) for s in manifest.sources if s.origin == "seed"}
     current = {(p.name, sha256_bytes(p.read_bytes())) for p in seed_files(seeds_dir)}
     if indexed != current:
@@ -102,7 +118,12 @@ def add_documents(
 ) -> AddResult:
     with writer_lock(target.directory):
         result = with_documents(
-            target.load(), documents, target.embedder, target.params, progress=progress
+            target.load(),
+            documents,
+            target.embedder,
+            target.params,
+            index_type=target.index_type,
+            progress=progress,
         )
         if not result.added:
             return result
@@ -112,4 +133,5 @@ def add_documents(
 
 def remove_documents(target: IndexTarget, document_ids: Sequence[str]) -> IndexStore:
     with writer_lock(target.directory):
-        return save_store(without_documents(target.load(), document_ids), target.directory)
+        store = without_documents(target.load(), document_ids, index_type=target.index_type)
+        return save_store(store, target.directory)

@@ -48,7 +48,8 @@ class Manifest(BaseModel):
     schema_version: int = SCHEMA_VERSION
     embedding: EmbeddingInfo
     chunker: ChunkerInfo
-    vector_index: str  # FAISS factory string, e.g. "Flat" or "HNSW32"
+    vector_index: str  # FAISS factory string of the passage index, e.g. "Flat" or "HNSW32,Flat"
+    sentence_vector_index: str = "Flat"  # and of the sentence index
     counts: Counts
     sources: list[SourceInfo]
     files: dict[str, str]  # file name -> sha256

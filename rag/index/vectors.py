@@ -1,15 +1,55 @@
-"""FAISS indexes over unit vectors (inner product = cosine similarity)."""
+"""FAISS indexes over unit vectors (inner product = cosine similarity), and the rule that
+picks exact or approximate search by size.
+
+The rule (measured by `benchmarks/scale.py`, figures in benchmarks/REPORT.md): below
+EXACT_LIMIT vectors exact search takes a few milliseconds and costs nothing to build, so it
+wins; above it, HNSW keeps queries in single-digit milliseconds at recall@10 >= 0.95 where
+exact search grows linearly (about 40 ms at a million vectors on two cores)."""
 
 from __future__ import annotations
+
+import math
+from typing import Literal
 
 import faiss
 import numpy as np
 
+IndexType = Literal["auto", "flat", "hnsw", "ivf"]
 FLAT = "Flat"
+EXACT_LIMIT = 50_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 96
+IVF_PROBE_SHARE = 1 / 32  # lists probed per query, as a share of all lists
+IVF_MIN_PROBES = 8
+IVF_MIN_TRAINING = 39  # FAISS wants at least this many training vectors per list
+
+
+def choose_kind(count: int, index_type: IndexType = "auto") -> str:
+    """The FAISS factory string for an index of `count` vectors."""
+    if index_type == "auto":
+        index_type = "flat" if count < EXACT_LIMIT else "hnsw"
+    if index_type == "flat":
+        return FLAT
+    if index_type == "hnsw":
+        return f"HNSW{HNSW_M},Flat"
+    if index_type == "ivf":
+        # Too few vectors to train two lists: nothing to partition.
+        return f"IVF{ivf_lists(count)},Flat" if count >= 2 * IVF_MIN_TRAINING else FLAT
+    raise ValueError(f"unknown vector index type {index_type!r}")
+
+
+def ivf_lists(count: int) -> int:
+    """About 4·sqrt(n) lists, each with enough vectors to train."""
+    return max(1, min(int(4 * math.sqrt(max(count, 1))), count // IVF_MIN_TRAINING))
 
 
 def new_index(dimension: int, kind: str = FLAT) -> faiss.Index:
-    return faiss.index_factory(dimension, kind, faiss.METRIC_INNER_PRODUCT)
+    index = faiss.index_factory(dimension, kind, faiss.METRIC_INNER_PRODUCT)
+    if kind.startswith("HNSW"):
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH  # saved with the index
+    return index
 
 
 def build_index(vectors: np.ndarray, kind: str = FLAT) -> faiss.Index:
@@ -18,6 +58,10 @@ def build_index(vectors: np.ndarray, kind: str = FLAT) -> faiss.Index:
         index.train(vectors)
     if len(vectors):
         index.add(vectors)
+    if kind.startswith("IVF"):
+        ivf = faiss.extract_index_ivf(index)
+        probes = max(IVF_MIN_PROBES, math.ceil(ivf.nlist * IVF_PROBE_SHARE))
+        ivf.nprobe = min(ivf.nlist, probes)  # saved with the index
     return index
 
 

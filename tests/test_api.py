@@ -47,7 +47,7 @@ def test_health_reports_counts_and_model(client):
     body = client.get("/api/health").json()
     assert body["status"] == "ok" and body["index_loaded"] is True
     assert body["documents"] == 5 and body["passages"] > 40
-    assert body["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert body["model"] == "sentence-transformers/all-MiniLM-L6-v2 (int8 ONNX)"
 
 
 def test_search_returns_ranked_passages(client):

@@ -29,7 +29,7 @@ def test_importing_the_package_loads_no_model_and_reads_no_environment():
     code = (
         "import os, sys; os.environ['RAG_PORT'] = 'not a number'; "
         "import rag, rag.cli, rag.api.app, rag.services; "
-        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'onnxruntime') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr

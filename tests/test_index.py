@@ -31,7 +31,7 @@ def ranked(store, embedder):
 
 def test_manifest_records_model_chunker_sources_and_file_hashes(index_dir: Path, seed_store):
     manifest = seed_store.manifest
-    assert manifest.embedding.model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert manifest.embedding.model == "sentence-transformers/all-MiniLM-L6-v2 (int8 ONNX)"
     assert len(manifest.embedding.fingerprint) == 64 and manifest.embedding.dimension == 384
     assert (manifest.chunker.min_words, manifest.chunker.max_words) == (40, 120)
     assert manifest.chunker.splitter == "sentences-v2"
@@ -231,15 +231,17 @@ def test_approximate_index_types_persist_and_find_what_exact_search_finds(
     assert target.load().vectors.ntotal == len(removed.passages)
 
 
-def test_onnx_embedder_matches_torch_and_its_index_is_not_mixed_up(embedder, index_dir: Path):
+def test_onnx_and_torch_backends_agree_and_their_indexes_are_not_mixed_up(index_dir: Path):
     from rag.embedding import make_embedder
 
     onnx = make_embedder("all-MiniLM-L6-v2", "onnx")
+    torch = make_embedder("all-MiniLM-L6-v2", "torch")
     texts = ["why did Tehran rebuff Baghdad", "Kata’ib Hizbollah was established in 2003", "ok"]
     vectors = onnx.embed(texts)
     assert vectors.shape == (3, 384) and vectors.dtype.name == "float32"
     assert (abs((vectors**2).sum(axis=1) - 1) < 1e-5).all()
-    assert ((vectors * embedder.embed(texts)).sum(axis=1) > 0.99).all()  # same model, int8
-    assert onnx.fingerprint != embedder.fingerprint
-    with pytest.raises(IndexMismatch):  # torch vectors are never searched with onnx queries
-        IndexTarget(index_dir, onnx, ChunkerParams()).load()
+    assert ((vectors * torch.embed(texts)).sum(axis=1) > 0.99).all()  # same model, int8
+    assert onnx.fingerprint != torch.fingerprint
+    assert IndexTarget(index_dir, onnx, ChunkerParams()).load()  # the default backend
+    with pytest.raises(IndexMismatch):  # its vectors are never searched with torch's queries
+        IndexTarget(index_dir, torch, ChunkerParams()).load()

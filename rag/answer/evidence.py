@@ -18,6 +18,7 @@ from rag.index.vectors import all_vectors
 from rag.retrieval.tokens import lexical_tokens
 
 _SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$|[\"”’]$")
+_QUESTION_END = re.compile(r"\?[\"”’)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,20 @@ class ScoredSpan:
 
 
 def _is_citable(document_text: str, start: int, end: int) -> bool:
-    """Sentences are citable; headings, standfirsts, fragments and sentences addressed to a
+    """Sentences are citable; headings, standfirsts, fragments, questions (a rhetorical
+    "how many Iraqis support them?" asks, it does not answer) and sentences addressed to a
     language model ("ignore previous instructions…") are not."""
     text = document_text[start:end]
     whole_line = (start == 0 or document_text[start - 1] == "\n") and (
         end == len(document_text) or document_text[end] == "\n"
     )
     unpunctuated = not _SENTENCE_END.search(text)
-    return len(text.split()) >= 4 and not (whole_line and unpunctuated) and not is_instruction(text)
+    return (
+        len(text.split()) >= 4
+        and not (whole_line and unpunctuated)
+        and not _QUESTION_END.search(text)
+        and not is_instruction(text)
+    )
 
 
 class SentenceBank:

@@ -35,6 +35,7 @@ from rag.answer.models import (
     Turn,
 )
 from rag.answer.questions import classify, content_terms
+from rag.answer.relations import possessives
 from rag.embedding import Embedder
 from rag.index.store import IndexStore
 from rag.retrieval.retriever import HybridRetriever
@@ -137,6 +138,7 @@ class ExtractiveAnswerer:
             question_terms=content_terms(standalone.question),
             kind=classify(standalone.question),
             passage_ranks=ranks,
+            relations=possessives(standalone.question),
             weights=self._weights,
         )
         timings["score"] = (time.perf_counter() - clock) * 1000
@@ -157,11 +159,13 @@ class ExtractiveAnswerer:
 
     def select(self, scored: Sequence[ScoredSpan]) -> list[ScoredSpan]:
         """The best span, plus up to two more that score nearly as well, say something
-        else (not a near-duplicate) and fit the word budget."""
+        else (not a near-duplicate), find a question word the others lack and fit the
+        word budget."""
         policy = self._selection
         chosen = [scored[0]]
         words = scored[0].span.words
         used = set(scored[0].span.rows)
+        found = set(scored[0].found)
         for candidate in scored[1:]:
             if (
                 len(chosen) == policy.max_sentences
@@ -169,6 +173,14 @@ class ExtractiveAnswerer:
             ):
                 break
             if used & set(candidate.span.rows) or words + candidate.span.words > policy.max_words:
+                continue
+            # What adds no part of the question is context (the speaker of a quote), not
+            # another answer.
+            if candidate.found <= found:
+                continue
+            # The best states the asked relation (Sudani's adviser): another adviser is not
+            # a second answer.
+            if scored[0].relation and not candidate.relation:
                 continue
             similar = max(
                 float(self.bank.matrix[a] @ self.bank.matrix[b])
@@ -180,6 +192,7 @@ class ExtractiveAnswerer:
                 chosen.append(candidate)
                 words += candidate.span.words
                 used.update(candidate.span.rows)
+                found.update(candidate.found)
         # Spans of one article read best in the article's order.
         lead = chosen[0].span.document_id
         return sorted(

@@ -13,7 +13,7 @@ import numpy as np
 
 from rag.answer.coref import speaker_names
 from rag.answer.prompt import is_instruction
-from rag.answer.questions import QuestionType, answers_type
+from rag.answer.questions import QuestionType, Unit, answers_type
 from rag.answer.relations import Possessive, expresses
 from rag.index.store import IndexStore
 from rag.index.vectors import all_vectors
@@ -102,9 +102,6 @@ class Weights:
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
-
-
-Unit = tuple[str, ...]  # alternative terms that each count as finding one question word
 
 
 @dataclass(frozen=True)
@@ -216,8 +213,8 @@ def _discriminative_weights(
     total = max(len(rows), 1)
     weights = {}
     for unit in units:
-        local = sum(any(t in bank.terms[r] for t in unit) for r in rows)
-        weights[unit] = sum(bank.weight(t) for t in unit) * math.log(1 + total / (1 + local))
+        local = sum(unit.found_in(bank.terms[r]) for r in rows)
+        weights[unit] = sum(bank.weight(t) for t in unit.terms) * math.log(1 + total / (1 + local))
     return weights
 
 
@@ -244,7 +241,7 @@ def span_features(
         similarity = float(vector @ question_vector) / max(float(np.linalg.norm(vector)), 1e-9)
         terms = span_terms(bank, span)
         rank = passage_ranks.get(span.passage_row, len(passage_ranks) + 1)
-        covered = sum(weight for unit, weight in weigh.items() if any(t in terms for t in unit))
+        covered = sum(weight * unit.degree(terms) for unit, weight in weigh.items())
         rows.append(
             (
                 similarity,
@@ -289,7 +286,7 @@ def score_spans(
             float(features[i, 0]),
             float(features[i, 1]),
             bool(features[i, 3]),
-            frozenset(u for u in question_terms if any(t in span_terms(bank, span) for t in u)),
+            frozenset(u for u in question_terms if u.found_in(span_terms(bank, span))),
             bool(features[i, FEATURES.index("relation")]),
         )
         for i, span in enumerate(candidates)

@@ -85,6 +85,7 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         *,
         top_k: int = 8,
+        lexical_extra: int = 2,
         weights: Weights = Weights(),
         abstention: AbstentionPolicy = AbstentionPolicy(),
         selection: SelectionPolicy = SelectionPolicy(),
@@ -94,6 +95,7 @@ class ExtractiveAnswerer:
         self.bank = SentenceBank(retriever.store)
         self._embedder = embedder
         self._top_k = top_k
+        self._lexical_extra = lexical_extra
         self._weights = weights
         self._abstention = abstention
         self._selection = selection
@@ -108,6 +110,10 @@ class ExtractiveAnswerer:
         store = self.retriever.store
         rows = [store.row_of(h.passage.passage_id) for h in hits]  # hits come from this store
         ranks = {row: i for i, row in enumerate(rows, 1) if row is not None}
+        # A passage that shares the question's rare words ("presidential election") can lose
+        # the fused ranking to passages on the general topic; the answer may be there.
+        for row, _ in self.retriever.lexical(standalone.question, self._lexical_extra):
+            ranks.setdefault(row, len(ranks) + 1)
         if not (standalone.is_followup and standalone.previous_answer):
             return candidate_spans(self.bank, list(ranks), self._weights), ranks
         previous = self._embedder.embed([standalone.previous_answer])[0]

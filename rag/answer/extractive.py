@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,6 +39,7 @@ from rag.answer.relations import possessives
 from rag.embedding import Embedder
 from rag.index.store import IndexStore
 from rag.retrieval.retriever import HybridRetriever
+from rag.retrieval.tokens import lexical_tokens
 from rag.types import Passage
 
 NOT_COVERED = "The articles don't cover this: no passage in them answers the question."
@@ -148,7 +149,15 @@ class ExtractiveAnswerer:
             weights=self._weights,
         )
         timings["score"] = (time.perf_counter() - clock) * 1000
-        return scored
+        if not standalone.is_followup:
+            return scored
+        # Words the previous answer already gave ("Jake Sullivan" for "they") are not what
+        # a follow-up asks about: finding them does not make a span another answer.
+        given = frozenset(lexical_tokens(standalone.previous_answer))
+        return [
+            replace(s, found=frozenset(u for u in s.found if not u.found_in(given)))
+            for s in scored
+        ]
 
     def abstention_reason(self, question: str, best: ScoredSpan | None) -> str | None:
         """Why the articles don't answer `question`, or None when the best span does."""

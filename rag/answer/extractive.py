@@ -155,8 +155,7 @@ class ExtractiveAnswerer:
         # a follow-up asks about: finding them does not make a span another answer.
         given = frozenset(lexical_tokens(standalone.previous_answer))
         return [
-            replace(s, found=frozenset(u for u in s.found if not u.found_in(given)))
-            for s in scored
+            replace(s, found=frozenset(u for u in s.found if not u.found_in(given))) for s in scored
         ]
 
     def abstention_reason(self, question: str, best: ScoredSpan | None) -> str | None:

@@ -279,6 +279,11 @@ def score_spans(
         relations=relations,
     )
     scores = features @ weights.vector()
+    rows = {r for span in candidates for r in span.rows}
+    found = {
+        r: frozenset(u for u in question_terms if u.found_in(bank.terms[r] | bank.speaker_terms[r]))
+        for r in rows
+    }
     scored = [
         ScoredSpan(
             span,
@@ -286,7 +291,7 @@ def score_spans(
             float(features[i, 0]),
             float(features[i, 1]),
             bool(features[i, 3]),
-            frozenset(u for u in question_terms if u.found_in(span_terms(bank, span))),
+            frozenset().union(*(found[r] for r in span.rows)),
             bool(features[i, FEATURES.index("relation")]),
         )
         for i, span in enumerate(candidates)

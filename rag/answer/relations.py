@@ -6,6 +6,7 @@ Sudani". Pure functions over text."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from rag.retrieval.tokens import STOPWORDS, fold, skeleton, stem
@@ -34,8 +35,9 @@ def _same(a: str, b: str) -> bool:
     return a == b or (len(a) >= 5 and len(b) >= 5 and skeleton(a) == skeleton(b))
 
 
-def _tokens(text: str) -> list[_Token]:
-    return [_Token(_key(m.group(1)), bool(m.group(2))) for m in _TOKEN.finditer(text)]
+@lru_cache(maxsize=4096)  # the same sentences are scored for question after question
+def _tokens(text: str) -> tuple[_Token, ...]:
+    return tuple(_Token(_key(m.group(1)), bool(m.group(2))) for m in _TOKEN.finditer(text))
 
 
 def possessives(question: str) -> list[Possessive]:
@@ -60,6 +62,8 @@ def possessives(question: str) -> list[Possessive]:
 
 def expresses(relations: list[Possessive], text: str) -> bool:
     """Does the text state one of the relations, as "X’s … Y" or "Y to/of … X"?"""
+    if not relations:
+        return False
     tokens = _tokens(text)
     for owner, possessed in relations:
         for i, token in enumerate(tokens):

@@ -34,7 +34,7 @@ from rag.answer.models import (
     StreamEvent,
     Turn,
 )
-from rag.answer.questions import classify, content_terms
+from rag.answer.questions import Unit, classify, content_terms
 from rag.answer.relations import possessives
 from rag.embedding import Embedder
 from rag.index.store import IndexStore
@@ -77,6 +77,13 @@ def source_passage(store: IndexStore, n: int, passage: Passage) -> SourcePassage
 def _answer_text(quote: str) -> str:
     text = _LEADING_CONNECTIVE.sub("", quote)
     return text[:1].upper() + text[1:]
+
+
+def _another_answer(candidate: ScoredSpan, best: ScoredSpan, found: set[Unit]) -> bool:
+    """An extra span finds a question word the chosen ones lack (the speaker's sentence of
+    a quote adds none: it is context) and, if the best states the asked relation ("Sudani's
+    adviser"), states it too (another adviser is not a second answer)."""
+    return not candidate.found <= found and (candidate.relation or not best.relation)
 
 
 class ExtractiveAnswerer:
@@ -188,13 +195,7 @@ class ExtractiveAnswerer:
                 break
             if used & set(candidate.span.rows) or words + candidate.span.words > policy.max_words:
                 continue
-            # What adds no part of the question is context (the speaker of a quote), not
-            # another answer.
-            if candidate.found <= found:
-                continue
-            # The best states the asked relation (Sudani's adviser): another adviser is not
-            # a second answer.
-            if scored[0].relation and not candidate.relation:
+            if not _another_answer(candidate, scored[0], found):
                 continue
             similar = max(
                 float(self.bank.matrix[a] @ self.bank.matrix[b])

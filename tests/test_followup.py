@@ -55,6 +55,12 @@ def test_entities_keep_multiword_names_and_drop_weekdays():
             "What did he warn about?",
             "What did Mohammed Shummary warn about?",
         ),
+        (
+            "How many Iraqi factions joined the Al-Aqsa Flood Operation Support Room?",
+            "Only three Iraqi armed factions joined it [1].",
+            "Which of them are named?",
+            "Which of the Iraqi factions are named?",
+        ),
     ],
 )
 def test_references_resolve_against_the_previous_turn(previous, answer, question, standalone):

@@ -11,13 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answer.coref import speaker_names
 from rag.answer.prompt import is_instruction
-from rag.answer.questions import QuestionType, answers_type
+from rag.answer.questions import QuestionType, Unit, answers_type
+from rag.answer.relations import Possessive, expresses
 from rag.index.store import IndexStore
 from rag.index.vectors import all_vectors
 from rag.retrieval.tokens import lexical_tokens
 
 _SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$|[\"”’]$")
+_QUESTION_END = re.compile(r"\?[\"”’)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ FEATURES = (
     "answer_type",
     "reciprocal_rank",
     "pair",
+    "relation",
 )
 
 
@@ -93,6 +97,7 @@ class Weights:
     answer_type: float = 0.07
     reciprocal_rank: float = 0.03
     pair: float = -0.05
+    relation: float = 0.12  # states the question's "X's Y" relation, not just X and Y
     max_pair_words: int = 70
 
     def vector(self) -> np.ndarray:
@@ -106,17 +111,25 @@ class ScoredSpan:
     similarity: float  # question . span
     coverage: float  # idf-weighted share of the question's terms the span contains
     type_match: bool
+    found: frozenset[Unit] = frozenset()  # the question words the span contains
+    relation: bool = False  # states the question's "X's Y" relation
 
 
 def _is_citable(document_text: str, start: int, end: int) -> bool:
-    """Sentences are citable; headings, standfirsts, fragments and sentences addressed to a
+    """Sentences are citable; headings, standfirsts, fragments, questions (a rhetorical
+    "how many Iraqis support them?" asks, it does not answer) and sentences addressed to a
     language model ("ignore previous instructions…") are not."""
     text = document_text[start:end]
     whole_line = (start == 0 or document_text[start - 1] == "\n") and (
         end == len(document_text) or document_text[end] == "\n"
     )
     unpunctuated = not _SENTENCE_END.search(text)
-    return len(text.split()) >= 4 and not (whole_line and unpunctuated) and not is_instruction(text)
+    return (
+        len(text.split()) >= 4
+        and not (whole_line and unpunctuated)
+        and not _QUESTION_END.search(text)
+        and not is_instruction(text)
+    )
 
 
 class SentenceBank:
@@ -143,10 +156,23 @@ class SentenceBank:
         self.matrix = all_vectors(store.sentence_vectors)
         self.passage_matrix = all_vectors(store.vectors)
         self.terms = [frozenset(lexical_tokens(ref.text)) for ref in self.refs]
+        self.speaker_terms = self._speaker_terms()
         frequency = Counter(term for terms in self.terms for term in terms)
         total = max(len(self.refs), 1)
         self.idf = {term: math.log(1 + total / count) for term, count in frequency.items()}
         self.unseen_idf = math.log(1 + total)  # a term the corpus never uses
+
+    def _speaker_terms(self) -> list[frozenset[str]]:
+        """Per sentence, the terms of the speaker a "…,” he said." sentence refers to."""
+        by_document: dict[str, list[SentenceRef]] = {}
+        for ref in self.refs:
+            by_document.setdefault(ref.document_id, []).append(ref)
+        found: list[frozenset[str]] = [frozenset()] * len(self.refs)
+        for refs in by_document.values():
+            refs.sort(key=lambda r: r.start)
+            for ref, speaker in zip(refs, speaker_names([r.text for r in refs]), strict=True):
+                found[ref.row] = frozenset(lexical_tokens(speaker))
+        return found
 
     def of_passage(self, passage_row: int) -> list[SentenceRef]:
         first = self.store.first_sentence_row(passage_row)
@@ -177,9 +203,6 @@ def candidate_spans(
     return spans
 
 
-Unit = tuple[str, ...]  # alternative terms that each count as finding one question word
-
-
 def _discriminative_weights(
     bank: SentenceBank, candidates: Sequence[Span], units: Sequence[Unit]
 ) -> dict[Unit, float]:
@@ -190,9 +213,14 @@ def _discriminative_weights(
     total = max(len(rows), 1)
     weights = {}
     for unit in units:
-        local = sum(any(t in bank.terms[r] for t in unit) for r in rows)
-        weights[unit] = sum(bank.weight(t) for t in unit) * math.log(1 + total / (1 + local))
+        local = sum(unit.found_in(bank.terms[r]) for r in rows)
+        weights[unit] = sum(bank.weight(t) for t in unit.terms) * math.log(1 + total / (1 + local))
     return weights
+
+
+def span_terms(bank: SentenceBank, span: Span) -> frozenset[str]:
+    # A "he said" sentence also counts the names of the speaker it refers to.
+    return frozenset().union(*(bank.terms[r] | bank.speaker_terms[r] for r in span.rows))
 
 
 def span_features(
@@ -203,6 +231,7 @@ def span_features(
     question_terms: Sequence[Unit],
     kind: QuestionType,
     passage_ranks: dict[int, int],
+    relations: Sequence[Possessive] = (),
 ) -> np.ndarray:
     """One row of FEATURES per candidate span."""
     rows = []
@@ -210,9 +239,9 @@ def span_features(
     for span in candidates:
         vector = bank.matrix[span.rows].sum(axis=0)
         similarity = float(vector @ question_vector) / max(float(np.linalg.norm(vector)), 1e-9)
-        terms = frozenset().union(*(bank.terms[r] for r in span.rows))
+        terms = span_terms(bank, span)
         rank = passage_ranks.get(span.passage_row, len(passage_ranks) + 1)
-        covered = sum(weight for unit, weight in weigh.items() if any(t in terms for t in unit))
+        covered = sum(weight * unit.degree(terms) for unit, weight in weigh.items())
         rows.append(
             (
                 similarity,
@@ -222,6 +251,7 @@ def span_features(
                 1.0 / rank,
                 # Why/how answers need their lead-in ("They were told ... Tehran claimed ...").
                 0.0 if kind in (QuestionType.WHY, QuestionType.HOW) else float(len(span.refs) - 1),
+                float(expresses(relations, span.text)),
             )
         )
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
@@ -235,6 +265,7 @@ def score_spans(
     question_terms: Sequence[Unit],
     kind: QuestionType,
     passage_ranks: dict[int, int],
+    relations: Sequence[Possessive] = (),
     weights: Weights = Weights(),
 ) -> list[ScoredSpan]:
     """Score candidate spans, best first."""
@@ -245,8 +276,14 @@ def score_spans(
         question_terms=question_terms,
         kind=kind,
         passage_ranks=passage_ranks,
+        relations=relations,
     )
     scores = features @ weights.vector()
+    rows = {r for span in candidates for r in span.rows}
+    found = {
+        r: frozenset(u for u in question_terms if u.found_in(bank.terms[r] | bank.speaker_terms[r]))
+        for r in rows
+    }
     scored = [
         ScoredSpan(
             span,
@@ -254,6 +291,8 @@ def score_spans(
             float(features[i, 0]),
             float(features[i, 1]),
             bool(features[i, 3]),
+            frozenset().union(*(found[r] for r in span.rows)),
+            bool(features[i, FEATURES.index("relation")]),
         )
         for i, span in enumerate(candidates)
     ]

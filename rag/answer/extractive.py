@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -34,10 +34,12 @@ from rag.answer.models import (
     StreamEvent,
     Turn,
 )
-from rag.answer.questions import classify, content_terms
+from rag.answer.questions import Unit, classify, content_terms
+from rag.answer.relations import possessives
 from rag.embedding import Embedder
 from rag.index.store import IndexStore
 from rag.retrieval.retriever import HybridRetriever
+from rag.retrieval.tokens import lexical_tokens
 from rag.types import Passage
 
 NOT_COVERED = "The articles don't cover this: no passage in them answers the question."
@@ -77,6 +79,13 @@ def _answer_text(quote: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _another_answer(candidate: ScoredSpan, best: ScoredSpan, found: set[Unit]) -> bool:
+    """An extra span finds a question word the chosen ones lack (the speaker's sentence of
+    a quote adds none: it is context) and, if the best states the asked relation ("Sudani's
+    adviser"), states it too (another adviser is not a second answer)."""
+    return not candidate.found <= found and (candidate.relation or not best.relation)
+
+
 class ExtractiveAnswerer:
     def __init__(
         self,
@@ -84,6 +93,7 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         *,
         top_k: int = 8,
+        lexical_extra: int = 2,
         weights: Weights = Weights(),
         abstention: AbstentionPolicy = AbstentionPolicy(),
         selection: SelectionPolicy = SelectionPolicy(),
@@ -93,6 +103,7 @@ class ExtractiveAnswerer:
         self.bank = SentenceBank(retriever.store)
         self._embedder = embedder
         self._top_k = top_k
+        self._lexical_extra = lexical_extra
         self._weights = weights
         self._abstention = abstention
         self._selection = selection
@@ -107,6 +118,10 @@ class ExtractiveAnswerer:
         store = self.retriever.store
         rows = [store.row_of(h.passage.passage_id) for h in hits]  # hits come from this store
         ranks = {row: i for i, row in enumerate(rows, 1) if row is not None}
+        # A passage that shares the question's rare words ("presidential election") can lose
+        # the fused ranking to passages on the general topic; the answer may be there.
+        for row, _ in self.retriever.lexical(standalone.question, self._lexical_extra):
+            ranks.setdefault(row, len(ranks) + 1)
         if not (standalone.is_followup and standalone.previous_answer):
             return candidate_spans(self.bank, list(ranks), self._weights), ranks
         previous = self._embedder.embed([standalone.previous_answer])[0]
@@ -137,10 +152,18 @@ class ExtractiveAnswerer:
             question_terms=content_terms(standalone.question),
             kind=classify(standalone.question),
             passage_ranks=ranks,
+            relations=possessives(standalone.question),
             weights=self._weights,
         )
         timings["score"] = (time.perf_counter() - clock) * 1000
-        return scored
+        if not standalone.is_followup:
+            return scored
+        # Words the previous answer already gave ("Jake Sullivan" for "they") are not what
+        # a follow-up asks about: finding them does not make a span another answer.
+        given = frozenset(lexical_tokens(standalone.previous_answer))
+        return [
+            replace(s, found=frozenset(u for u in s.found if not u.found_in(given))) for s in scored
+        ]
 
     def abstention_reason(self, question: str, best: ScoredSpan | None) -> str | None:
         """Why the articles don't answer `question`, or None when the best span does."""
@@ -157,11 +180,13 @@ class ExtractiveAnswerer:
 
     def select(self, scored: Sequence[ScoredSpan]) -> list[ScoredSpan]:
         """The best span, plus up to two more that score nearly as well, say something
-        else (not a near-duplicate) and fit the word budget."""
+        else (not a near-duplicate), find a question word the others lack and fit the
+        word budget."""
         policy = self._selection
         chosen = [scored[0]]
         words = scored[0].span.words
         used = set(scored[0].span.rows)
+        found = set(scored[0].found)
         for candidate in scored[1:]:
             if (
                 len(chosen) == policy.max_sentences
@@ -169,6 +194,8 @@ class ExtractiveAnswerer:
             ):
                 break
             if used & set(candidate.span.rows) or words + candidate.span.words > policy.max_words:
+                continue
+            if not _another_answer(candidate, scored[0], found):
                 continue
             similar = max(
                 float(self.bank.matrix[a] @ self.bank.matrix[b])
@@ -180,6 +207,7 @@ class ExtractiveAnswerer:
                 chosen.append(candidate)
                 words += candidate.span.words
                 used.update(candidate.span.rows)
+                found.update(candidate.found)
         # Spans of one article read best in the article's order.
         lead = chosen[0].span.document_id
         return sorted(

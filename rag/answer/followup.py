@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rag.answer.models import Turn
 from rag.answer.questions import QuestionType, classify
-from rag.retrieval.tokens import fold, skeleton, words
+from rag.retrieval.tokens import STOPWORDS, fold, skeleton, words
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 _ENTITY = re.compile(
@@ -47,6 +47,7 @@ _ELLIPSIS = re.compile(
 )
 _BARE_WH = re.compile(r"^\s*(why|how|when|where|who|how so|in what way)\s*\??\s*$", re.I)
 _WHO_IS = re.compile(r"^\s*who (is|was|are|were)\s+(?P<name>.+?)\??\s*$", re.I)
+_HOW_MANY = re.compile(r"\bhow many\s+(?P<rest>[^?]+)", re.I)
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1, "last": -1}
 
 
@@ -102,8 +103,26 @@ def _short_name(entity: str) -> str:
     )
 
 
+def _counted(question: str) -> str | None:
+    """The noun phrase a "how many" question counts ("Iraqi factions" in "How many Iraqi
+    factions joined …?"): up to a function word or a past-tense verb."""
+    match = _HOW_MANY.search(question)
+    if not match:
+        return None
+    noun = []
+    for token in match.group("rest").split()[:3]:
+        if fold(token) in STOPWORDS or token.endswith("ed"):
+            break
+        noun.append(token)
+    return " ".join(noun) or None
+
+
 def _antecedent(previous_question: str, previous_answer: str, *, plural: bool) -> str | None:
     """What "it"/"they"/"he" most likely refers to in the next question."""
+    counted = _counted(previous_question)
+    if plural and counted:
+        # "Which of them …?" after "How many factions …?" asks about those factions.
+        return f"the {counted}"
     who_is = _WHO_IS.match(previous_question)
     if who_is and entities(who_is.group("name")) == [who_is.group("name").strip()]:
         return who_is.group("name").strip()

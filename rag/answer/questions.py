@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
-from rag.retrieval.tokens import lexical_tokens, words
+from rag.retrieval.tokens import fold, lexical_tokens, stem, words
 
 
 class QuestionType(StrEnum):
@@ -89,21 +90,63 @@ _EVIDENCE = {
 # rather than what it is about; the answering sentence need not contain them.
 FRAME_WORDS = frozenset(
     """name named names date dates year years day days month months time times role number
-    kind type reportedly according exactly specifically currently""".split()
+    kind type event reportedly according coverage article articles exactly specifically
+    currently""".split()
 )
 
+# News prose says "established", questions say "set up": a phrasal verb is also found by
+# its one-word equivalents. A general table, keyed by (verb stem, particle).
+_PHRASAL = {
+    ("set", "up"): "established founded formed created",
+    ("set", "off"): "triggered sparked erupted started began",
+    ("break", "out"): "erupted started began",
+    ("carri", "out"): "conducted staged",
+    ("step", "down"): "resigned",
+    ("stand", "down"): "halted stopped ceased",
+    ("rein", "in"): "control restrain curb",
+    ("head", "off"): "prevent avert avoid",
+    ("call", "for"): "demanded urged",
+    ("pull", "out"): "withdrew withdrawal",
+    ("take", "part"): "participated joined involved",
+    ("hold", "off"): "delayed postponed refrained",
+}
+_TOKEN = re.compile(r"[a-z]+")
+EQUIVALENT_CREDIT = 0.5
 
-def content_terms(question: str) -> list[tuple[str, ...]]:
+
+@dataclass(frozen=True)
+class Unit:
+    """One question word: the lexical terms that count as finding it."""
+
+    terms: tuple[str, ...]  # its stem and skeleton; its weight is theirs
+    equivalents: tuple[str, ...] = ()  # "established" for "set up": also find it
+
+    def found_in(self, terms: frozenset[str]) -> bool:
+        return any(t in terms for t in self.terms + self.equivalents)
+
+    def degree(self, terms: frozenset[str]) -> float:
+        """1 for the word itself, less for an equivalent: a paraphrase is weaker evidence."""
+        if any(t in terms for t in self.terms):
+            return 1.0
+        return EQUIVALENT_CREDIT if any(t in terms for t in self.equivalents) else 0.0
+
+
+def content_terms(question: str) -> list[Unit]:
     """The question's content words without its framing words, each as the lexical terms
     that count as finding it: its stem, and for longer words its spelling-tolerant skeleton
     ("Kataeb" is found in "Kata’ib")."""
+    tokens = _TOKEN.findall(fold(question))
+    equivalents = {
+        verb: _PHRASAL.get((stem(verb), particle), "")
+        for verb, particle in zip(tokens, tokens[1:], strict=False)
+    }
     units = []
     for word in words(question):
         if word in FRAME_WORDS:
             continue
-        terms = lexical_tokens(word)
+        terms = tuple(lexical_tokens(word))
         if terms:
-            units.append(tuple(terms))
+            units.append(Unit(terms, tuple(lexical_tokens(equivalents.get(word, "")))))
     return list(dict.fromkeys(units))
 
 

@@ -209,7 +209,8 @@ def seeds_section(data: dict, out_dir: Path) -> tuple[list[str], list[str]]:
         "`tests/data/retrieval_questions.jsonl`.",
         "",
         *_table(["measure", "ours", "LangChain baseline"], rows),
-        "Per stage, in process (torch embedder, exact FAISS, after warm-up):",
+        f"Per stage, in process ({data.get('embedder', 'default embedder')}, exact FAISS, "
+        "after warm-up):",
         "",
         *_table(["stage", "p50 ms", "p95 ms", "p99 ms"], stage_rows),
         f"![stages]({plot})",

@@ -114,6 +114,7 @@ def section_seeds(work: Path, quick: bool) -> dict:
         return [c.text for c in baseline.search(query, k)]
 
     return {
+        "embedder": services.embedder.name,
         "quality": compare(ours, theirs),
         "passages": {"ours": len(snapshot.store.passages), "langchain": baseline.chunks},
         "stages_ms": stage_latencies(

@@ -325,6 +325,18 @@ def scale_section(data: dict, out_dir: Path) -> tuple[list[str], list[str]]:
 
     plot = _plot("scale", out_dir, draw)
     largest = data["sizes"][-1]
+    sweep_rows = [
+        [
+            index["kind"],
+            f"{knob} = {entry[knob]}",
+            entry["p50_ms"],
+            entry["p99_ms"],
+            entry["recall_at_10"],
+        ]
+        for index in largest["indexes"]
+        for entry in index.get("sweep", [])
+        for knob in [next(k for k in ("efSearch", "nprobe") if k in entry)]
+    ]
     auto = next(i for i in largest["indexes"] if i["kind"] == largest["auto_choice"])
     lines = [
         "## Scale",
@@ -339,6 +351,10 @@ def scale_section(data: dict, out_dir: Path) -> tuple[list[str], list[str]]:
         ),
         f"![scale]({plot})",
         "",
+        f"Other search-time settings of the same indexes at {largest['vectors']:,} vectors "
+        "(the rows above use the defaults):",
+        "",
+        *_table(["index", "setting", "p50 ms", "p99 ms", "recall@10"], sweep_rows),
         f"- Rule (`RAG_VECTOR_INDEX=auto`): exact below {data['exact_limit']:,} vectors, HNSW "
         "from there; each index (passages, sentences) is judged by its own size.",
         f"- At {largest['vectors']:,} vectors the automatic choice ({auto['kind']}) answers in "
@@ -397,11 +413,15 @@ def injection_section(data: dict) -> list[str]:
     return [
         "## Prompt injection, generative mode",
         "",
-        f"Planted articles against `{data['model']}` (one payload the instruction filter "
-        "withholds, two phrased to reach the model); steered = the payload's marker word in "
-        f"the answer. Steered: **{data['steered']} of {data['total']}**.",
+        f"Planted articles against `{data['model']}`: three payloads of kinds the instruction "
+        "filter withholds, one in plain prose that reaches the model. Steered = the payload's "
+        "marker word in a sentence the system wrote; quoted = only inside a verbatim quote of "
+        f"the planted article. Steered: **{data['steered']} of {data['total']}**.",
         "",
-        *_table(["payload", "question", "mode", "steered", "cites planted", "quotes exact"], rows),
+        *_table(
+            ["payload", "question", "mode", "steered", "quoted", "cites planted", "quotes exact"],
+            rows,
+        ),
     ]
 
 

@@ -90,21 +90,54 @@ def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
     )
 
 
-def measure(kind: str, vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray | None) -> dict:
-    clock = time.perf_counter()
-    index = build_index(vectors, kind)
-    build_seconds = time.perf_counter() - clock
+def _search_figures(index: faiss.Index, queries: np.ndarray, truth: np.ndarray | None) -> dict:
     latencies, found = timed_searches(index, queries)
     ordered = sorted(latencies)
     return {
-        "kind": kind,
-        "build_seconds": round(build_seconds, 2),
-        "bytes_per_vector": round(len(faiss.serialize_index(index)) / len(vectors), 1),
         "p50_ms": round(float(np.median(ordered)), 3),
         "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 3),
         "recall_at_10": 1.0 if truth is None else round(recall_at_k(found, truth), 4),
         "found": found,
     }
+
+
+def _sweep(index: faiss.Index, queries: np.ndarray, truth: np.ndarray) -> list[dict]:
+    """The same built index at other search-time settings: the speed/recall trade-off."""
+    if isinstance(index, faiss.IndexHNSW):
+        knob, default = "efSearch", index.hnsw.efSearch
+        values = [v for v in (32, 64, 128, 256) if v != default]
+    else:
+        ivf = faiss.extract_index_ivf(index)
+        knob, default = "nprobe", ivf.nprobe
+        values = sorted({max(1, default // 4), max(1, default // 2), default * 2} - {default})
+    rows = []
+    for value in values:
+        if knob == "efSearch":
+            index.hnsw.efSearch = value
+        else:
+            faiss.extract_index_ivf(index).nprobe = value
+        figures = _search_figures(index, queries, truth)
+        figures.pop("found")
+        rows.append({knob: value} | figures)
+    if knob == "efSearch":
+        index.hnsw.efSearch = default
+    else:
+        faiss.extract_index_ivf(index).nprobe = default
+    return rows
+
+
+def measure(kind: str, vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray | None) -> dict:
+    clock = time.perf_counter()
+    index = build_index(vectors, kind)
+    build_seconds = time.perf_counter() - clock
+    row = {
+        "kind": kind,
+        "build_seconds": round(build_seconds, 2),
+        "bytes_per_vector": round(len(faiss.serialize_index(index)) / len(vectors), 1),
+    } | _search_figures(index, queries, truth)
+    if truth is not None:
+        row["sweep"] = _sweep(index, queries, truth)
+    return row
 
 
 def run(base: np.ndarray, sizes: Sequence[int], query_count: int, seed: int = 11) -> list[dict]:

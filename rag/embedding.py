@@ -163,16 +163,18 @@ class OnnxInt8Embedder:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return vectors
-        encodings = self._tokenizer.encode_batch(list(texts))
-        # Batches of similar length waste little on padding.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        # Batches of similar length waste little on padding; tokenising batch by batch keeps
+        # memory flat (a corpus's token objects at once cost more than the model).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         if progress:
             from tqdm import tqdm
 
             batches = tqdm(batches, desc="Batches", unit="batch")
         for rows in batches:
-            vectors[rows] = self._embed_batch([encodings[i] for i in rows])
+            vectors[rows] = self._embed_batch(
+                self._tokenizer.encode_batch([texts[i] for i in rows])
+            )
         return vectors
 
     def _embed_batch(self, encodings: list) -> np.ndarray:

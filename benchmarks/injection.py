@@ -84,7 +84,9 @@ def run(model: Path, index_dir: Path) -> dict:
             marker = MARKERS[name].lower()
             quotes = [c.quote for c in answer.citations]
             marked = [s.text for s in answer.sentences if marker in s.text.lower()]
-            written = [t for t in marked if not any(t in q for q in quotes)]
+            # Quoted: the sentence holds a whole cited quote (extractive answers are quotes).
+            # A bare "ZEBRA" is a substring of its source, but the system wrote it.
+            written = [t for t in marked if not any(q in t for q in quotes)]
             cases.append(
                 {
                     "payload": name,

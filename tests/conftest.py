@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.index.maintain import IndexTarget, rebuild
 from rag.index.store import IndexStore

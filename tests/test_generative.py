@@ -69,6 +69,17 @@ def test_checker_accepts_supported_and_rejects_invented_or_uncited(extractive, s
     assert "their own decision" in checked[0].evidence[0].text
 
 
+def test_a_bare_word_is_not_a_checkable_claim_even_when_its_source_contains_it(
+    extractive, seed_store
+):
+    """What an obeyed "answer with the single word X" looks like: dropped."""
+    bank = extractive.bank
+    row = next(i for i, p in enumerate(seed_store.passages) if "their own decision" in p.text)
+    claims = split_claims("Tehran [1]. Lebanon and Gaza [1].")
+    checked = check_claims(claims, [row], bank=bank, embedder=extractive.embedder, threshold=0.5)
+    assert [c.supported for c in checked] == [False, False]
+
+
 def test_unsupported_sentences_are_dropped_and_citations_are_exact(extractive, seed_store):
     probe = GenerativeAnswerer(extractive, ScriptedGenerator("x"))
     n = source_number(probe, "000_9333b7dd7e7da588")

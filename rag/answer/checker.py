@@ -4,7 +4,9 @@ Markers that point at no source are removed. Each sentence's support by the sour
 cites is scored: the best, over the cited passages' sentences, of
     0.6 * cosine(sentence, source sentence) + 0.4 * share of the sentence's content terms
     found in the source sentence,
-and a sentence below the threshold, or citing nothing, is unsupported.
+and a sentence below the threshold, citing nothing, or with fewer than MIN_CLAIM_WORDS
+content words is unsupported: a bare word ("ZEBRA.") matches any source that contains it
+and states nothing checkable, and it is what an obeyed injected instruction looks like.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import numpy as np
 from rag.answer.evidence import SentenceBank, SentenceRef
 from rag.embedding import Embedder
 from rag.ingest.sentences import split_sentences
-from rag.retrieval.tokens import lexical_tokens
+from rag.retrieval.tokens import lexical_tokens, words
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # "... Gaza. [1] Next" -> "... Gaza [1]. Next": a marker after the full stop belongs before it.
 _TRAILING = re.compile(r"([.!?][\"”’)]*)\s*((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)")
 SIMILARITY_SHARE = 0.6
+MIN_CLAIM_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ def check_claims(
         valid = [n for n in claim.cited if 1 <= n <= len(sources)]
         terms = lexical_tokens(claim.text)
         evidence, best = [], 0.0
-        for n in valid:
+        checkable = len(set(words(claim.text))) >= MIN_CLAIM_WORDS
+        for n in valid if checkable else []:
             refs = [r for r in bank.of_passage(sources[n - 1]) if r.citable]
             if not refs:
                 continue

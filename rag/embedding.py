@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 ONNX_INT8_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2 (int8 ONNX)"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length in sentence-transformers
+TOKENIZE_CHUNK = 4096
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx")
 
 
@@ -163,27 +164,29 @@ class OnnxInt8Embedder:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return vectors
-        # Batches of similar length waste little on padding; tokenising batch by batch keeps
-        # memory flat (a corpus's token objects at once cost more than the model).
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        # Token ids only (the tokenizer's objects for a whole corpus cost more memory than the
+        # model), then batches of similar token counts, which waste little on padding.
+        ids: list[np.ndarray] = []
+        for start in range(0, len(texts), TOKENIZE_CHUNK):
+            chunk = self._tokenizer.encode_batch(list(texts[start : start + TOKENIZE_CHUNK]))
+            ids.extend(np.asarray(e.ids, dtype=np.int64) for e in chunk)
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         if progress:
             from tqdm import tqdm
 
             batches = tqdm(batches, desc="Batches", unit="batch")
         for rows in batches:
-            vectors[rows] = self._embed_batch(
-                self._tokenizer.encode_batch([texts[i] for i in rows])
-            )
+            vectors[rows] = self._embed_batch([ids[i] for i in rows])
         return vectors
 
-    def _embed_batch(self, encodings: list) -> np.ndarray:
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
+    def _embed_batch(self, rows: list[np.ndarray]) -> np.ndarray:
+        width = max(len(r) for r in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
         mask = np.zeros_like(ids)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)

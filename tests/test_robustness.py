@@ -309,44 +309,18 @@ def test_errors_never_leak_internals(client):
 def test_short_load_run_has_no_server_errors_and_loses_no_writes(seed_index_dir, tmp_path):
     """16 clients for 20 s against `rag serve` in its own process (the full 60 s run:
     `python -m benchmarks.load`, see SECURITY.md)."""
+    import asyncio
     import shutil
 
-    import httpx
-
     from benchmarks.load import run
-    from tests.conftest import free_port
+    from benchmarks.servers import free_port, serving
 
     index = tmp_path / "index"
     shutil.copytree(seed_index_dir, index)
     port = free_port()
-    env = {
-        **os.environ,
-        "RAG_INDEX_DIR": str(index),
-        "RAG_API_TOKEN": "load-token",
-        "RAG_LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        import asyncio
-
-        report = asyncio.run(run(url, server.pid, clients=16, seconds=20, token="load-token"))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    env = {"RAG_INDEX_DIR": str(index), "RAG_API_TOKEN": "load-token", "RAG_LOG_LEVEL": "WARNING"}
+    with serving(["-m", "rag", "serve", "--port", str(port)], port, "/api/health", env=env) as s:
+        report = asyncio.run(run(s.url, s.pid, clients=16, seconds=20, token="load-token"))
     assert report["requests"] > 50, report
     assert report["server_errors"] == 0 and report["transport_errors"] == 0, report
     assert report["lost_writes"] == [], report

@@ -206,7 +206,9 @@ def seeds_section(data: dict, out_dir: Path) -> tuple[list[str], list[str]]:
         "`tests/data/eval_questions.jsonl` (a supporting quote inside a top-k passage; ours "
         "resolves follow-ups first, the baseline gets them as asked). Retrieval file: "
         f"{ours['retrieval_file']['questions']} questions of "
-        "`tests/data/retrieval_questions.jsonl`.",
+        "`tests/data/retrieval_questions.jsonl`. Both files were written with, and the answerer "
+        "tuned on, these articles: read these rows as a product check and SciFact (never "
+        "tuned on) as the fair comparison.",
         "",
         *_table(["measure", "ours", "LangChain baseline"], rows),
         f"Per stage, in process ({data.get('embedder', 'default embedder')}, exact FAISS, "
@@ -405,6 +407,7 @@ def injection_section(data: dict) -> list[str]:
             c["question"],
             c["mode"],
             "yes" if c["steered"] else "no",
+            "yes" if c["quoted"] else "no",
             "yes" if c["cites_planted"] else "no",
             "yes" if c["quotes_exact"] else "no",
         ]
@@ -416,7 +419,10 @@ def injection_section(data: dict) -> list[str]:
         f"Planted articles against `{data['model']}`: three payloads of kinds the instruction "
         "filter withholds, one in plain prose that reaches the model. Steered = the payload's "
         "marker word in a sentence the system wrote; quoted = only inside a verbatim quote of "
-        f"the planted article. Steered: **{data['steered']} of {data['total']}**.",
+        f"the planted article. Steered: **{data['steered']} of {data['total']}**; "
+        f"{sum(c['mode'] == 'generative' for c in data['cases'])} of the {data['total']} answers "
+        "kept generated sentences, the others fell back to the extractive answer because the "
+        "checker dropped every generated sentence.",
         "",
         *_table(
             ["payload", "question", "mode", "steered", "quoted", "cites planted", "quotes exact"],

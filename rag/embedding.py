@@ -129,7 +129,8 @@ class OnnxInt8Embedder:
         enforce_offline()
         if name_or_path not in ("all-MiniLM-L6-v2", PACKAGED_MODEL_NAME):
             raise ModelUnavailable(
-                "the onnx embedding backend only runs the packaged all-MiniLM-L6-v2"
+                "the onnx embedding backend only runs the packaged all-MiniLM-L6-v2; "
+                f"for {name_or_path!r} set RAG_EMBED_BACKEND=torch"
             )
         try:
             import onnxruntime

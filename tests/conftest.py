@@ -25,11 +25,15 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
+TEST_KNOBS = frozenset({"RAG_CRASH_RUNS"})
+
+
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No RAG_ setting of the developer's leaks into a test."""
+    """No RAG_ setting of the developer's leaks into a test (test knobs such as
+    RAG_CRASH_RUNS, which are not settings, stay)."""
     for name in list(os.environ):
-        if name.startswith("RAG_"):
+        if name.startswith("RAG_") and name not in TEST_KNOBS:
             monkeypatch.delenv(name)
 
 

@@ -19,11 +19,11 @@ _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b"
     r"|\byou are (now|no longer)\b|\bsystem prompt\b|\bas an ai\b|\bnew instructions?\b"
     r"|\b(respond|reply|answer|say) (only )?(with|that)\b.{0,60}\b(instead|always|from now)\b"
-    # Text addressed to a model: "Assistants summarising this must…", role labels, our fences.
-    r"|\b(ai (assistants?|models?|systems?)|assistants?|chatbots?|language models?|llms?)"
-    r"(\s+(reading|summari[sz]ing|processing|answering|quoting)\b[^.]{0,40})?"
-    r"\s+(must|should|shall|are to|need to|have to)\b"
-    r"|(^|[\s>.;])(system|assistant)\s*:|</?\s*source\b",
+    # Text addressed to a model reading it ("Assistants summarising this report must…"), a
+    # role label opening a sentence or following a fence, and our own fences.
+    r"|\b(ai (assistants?|models?)|assistants?|chatbots?|language models?|llms?)\s+"
+    r"(reading|summari[sz]ing|processing|answering|quoting)\s+(this|these|the following)\b"
+    r"|(^|</?\s*source[^>]*>\s*)[\"“]?(system|assistant)\s*:|</?\s*source\b",
     re.IGNORECASE,
 )
 _FENCE = re.compile(r"</?\s*source[^>]*>", re.IGNORECASE)

@@ -479,6 +479,16 @@ def write_report(results: Path, out_dir: Path) -> Path:
         "(`benchmarks/baseline.py`, `benchmarks/baseline_server.py`). Each pipeline of a "
         "section is measured in the same run; `--only` and `--pipelines` re-run parts.",
         "",
+        *(
+            [
+                "**Quick run**: 300 SciFact documents and 50 queries, 100k vectors at most, "
+                "short load and crash loops. A smoke test of every section; its figures are "
+                "too small a sample to compare (use the full `make bench`).",
+                "",
+            ]
+            if run.get("quick")
+            else []
+        ),
         "## Headline: ours against the baseline, same machine",
         "",
         "| measure | ours | LangChain baseline | difference |",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -20,6 +21,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks.load import rss_kib
 from rag.beir import BeirData, document_run, load_beir, score_run
 
 QUICK_QUERIES = 50
@@ -31,10 +33,7 @@ def peak_rss_mib() -> float:
 
 
 def current_rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return rss_kib(os.getpid()) / 1024
 
 
 def subset(data: BeirData, queries: int, documents: int, seed: int = 7) -> BeirData:

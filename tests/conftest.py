@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.servers import free_port
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.index.maintain import IndexTarget, rebuild
@@ -103,14 +104,6 @@ def api_settings(index_dir: Path) -> Settings:
     return Settings(
         index_dir=index_dir, seeds_dir=SEEDS, web_dir=ROOT / "web", api_token="s3cret-token"
     )
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

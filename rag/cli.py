@@ -19,6 +19,7 @@ from rag.index.maintain import IndexTarget
 from rag.services import index_target
 
 logger = logging.getLogger("rag")
+PARTIAL_EXIT = 3  # the command did its work, but left some input out (listed on stderr)
 
 
 class _Group(click.Group):
@@ -98,8 +99,10 @@ def main(ctx: click.Context) -> None:
 def index_command(
     ctx: click.Context, seeds: Path | None, out: Path | None, if_stale: bool, discard_added: bool
 ) -> None:
-    """Build the index from the seeds folder (articles added later are kept)."""
+    """Build the index from the seeds folder and its sub-folders (articles added later are
+    kept). Files that cannot be read are skipped and listed; the exit status is then 3."""
     from rag.index.maintain import rebuild, staleness
+    from rag.ingest.loaders import load_seeds
 
     settings = _settings(ctx, seeds_dir=seeds, index_dir=out)
     target = _target(ctx, settings)
@@ -108,12 +111,22 @@ def index_command(
         if reason is None:
             click.echo(f"index at {settings.index_dir} is up to date")
             return
-        click.echo(f"rebuilding: {reason}")
-    store = rebuild(target, settings.seeds_dir, keep_added=not discard_added, progress=True)
+        click.echo(f"building the index from {settings.seeds_dir} ({reason})")
+    loaded = load_seeds(settings.seeds_dir)
+    for name, encoding in loaded.decoded:
+        click.echo(f"note: {name} is not UTF-8; read it as {encoding}", err=True)
+    store = rebuild(
+        target, settings.seeds_dir, keep_added=not discard_added, progress=True, loaded=loaded
+    )
     click.echo(
         f"indexed {len(store.documents)} documents, {len(store.passages)} passages "
         f"into {settings.index_dir}"
     )
+    if loaded.skipped:
+        click.echo(f"skipped {len(loaded.skipped)} of {len(loaded.files)} files:", err=True)
+        for skipped in loaded.skipped:
+            click.echo(f"  {skipped.file}: {skipped.reason}", err=True)
+        ctx.exit(PARTIAL_EXIT)
 
 
 @main.command("add")
@@ -127,10 +140,13 @@ def add_command(ctx: click.Context, files: tuple[Path, ...], **meta: str | None)
     """Add plain-text or HTML articles without re-embedding the rest."""
     from rag.index.maintain import add_documents
     from rag.ingest.loaders import load_article_file
+    from rag.ingest.urls import web_url
     from rag.types import DocumentMeta
 
     if len(files) > 1 and any(meta.values()):
         raise click.UsageError("--title/--outlet/--published/--url apply to one file at a time")
+    if meta.get("url") and web_url(meta["url"]) is None:
+        raise click.UsageError(f"--url must be an http:// or https:// URL, not {meta['url']!r}")
     documents = [load_article_file(path, DocumentMeta(**meta)) for path in files]
     result = add_documents(_target(ctx, _settings(ctx)), documents, progress=True)
     for document in result.added:
@@ -305,8 +321,10 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None) -> Non
     """Serve the chat page and the API."""
     import uvicorn
 
-    from rag.api.app import create_app
+    from rag.api.app import PAGE_DIR, create_app
 
     settings = _settings(ctx, host=host, port=port)
-    click.echo(f"serving on http://{settings.host}:{settings.port}")
+    click.echo(f"index: {settings.index_dir.resolve()}")
+    click.echo(f"chat page: {(settings.web_dir or PAGE_DIR).resolve()}")
+    click.echo(f"serving on http://{settings.host}:{settings.port} (set RAG_PORT to change)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

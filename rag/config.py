@@ -18,7 +18,10 @@ class Settings(BaseSettings):
 
     index_dir: Path = Field(default=Path("index"), description="Where the built index lives.")
     seeds_dir: Path = Field(default=Path("seeds"), description="Articles indexed by `rag index`.")
-    web_dir: Path = Field(default=Path("web"), description="Static files of the chat page.")
+    web_dir: Path | None = Field(
+        default=None,
+        description="Static files of the chat page (default: the page shipped in the package).",
+    )
     embed_model: str = Field(
         default=PACKAGED_MODEL,
         description="`all-MiniLM-L6-v2` (packaged) or a local sentence-transformers folder.",

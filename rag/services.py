@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer.extractive import ExtractiveAnswerer
@@ -18,8 +18,8 @@ from rag.answer.models import AnswerMode
 from rag.answer.prompt import load_system_prompt
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
-from rag.errors import GenerativeDisabled, IndexNotReady
-from rag.index.build import AddResult
+from rag.errors import GenerativeDisabled, IndexNotReady, WriteCancelled
+from rag.index.build import AddResult, embed_documents
 from rag.index.maintain import IndexTarget, add_documents, remove_documents
 from rag.index.store import IndexStore
 from rag.ingest.chunking import ChunkerParams
@@ -96,7 +96,8 @@ class Services:
 
     @property
     def load_error(self) -> str | None:
-        return None if self._load_failure is None else str(self._load_failure)
+        """Why no index is loaded, in words for a client (the log has the paths)."""
+        return None if self._load_failure is None else self._load_failure.client_message()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -144,9 +145,24 @@ class Services:
         generator = self.generator()
         return GenerativeAnswerer(extractive, generator, system_prompt=self._system_prompt)
 
-    def add(self, documents: Sequence[Document]) -> AddResult:
+    def add(
+        self, documents: Sequence[Document], *, cancelled: Callable[[], bool] | None = None
+    ) -> AddResult:
+        """Embed new documents outside the write lock (a long article never makes other
+        writes wait for its embedding), then merge and save under it. `cancelled()` is
+        asked while embedding; WriteCancelled leaves the index as it was."""
+        store = self.snapshot.store
+        known = set(store.documents) | {d.content_sha256 for d in store.documents.values()}
+        fresh = [d for d in documents if d.id not in known and d.content_sha256 not in known]
+        embedded = (
+            embed_documents(fresh, self.embedder, self.target.params, cancelled=cancelled)
+            if fresh
+            else None
+        )
         with self._write_lock:
-            result = add_documents(self.target, documents)
+            if cancelled is not None and cancelled():
+                raise WriteCancelled("the write was cancelled before it was indexed")
+            result = add_documents(self.target, documents, embedded=embedded)
             if result.added:
                 self._install(result.store)
             return result

@@ -8,7 +8,7 @@ from tests.conftest import SEEDS
 
 @pytest.fixture(scope="module")
 def documents():
-    return load_seeds(SEEDS)
+    return load_seeds(SEEDS).documents
 
 
 def test_offsets_are_exact_for_every_passage_of_every_seed(documents):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from rag import limits
 from rag.answer.models import Turn
 from rag.answer.questions import QuestionType, classify
 from rag.retrieval.tokens import STOPWORDS, fold, skeleton, words
@@ -141,7 +142,19 @@ def _replace(question: str, match: re.Match[str], replacement: str) -> str:
 
 
 def contextualize(question: str, history: Sequence[Turn]) -> Standalone:
-    """Resolve a follow-up against the last user question and the answer to it."""
+    """Resolve a follow-up against the last user question and the answer to it.
+
+    A rewrite can borrow long text from the history (a bare "Why?" takes the previous
+    answer's first sentence); it is cut at a word boundary to the question limit, since
+    it only steers retrieval and scoring."""
+    standalone = _resolve(question, history)
+    if len(standalone.question) <= limits.QUESTION_CHARS:
+        return standalone
+    cut = standalone.question[: limits.QUESTION_CHARS + 1].rsplit(" ", 1)[0]
+    return replace(standalone, question=cut[: limits.QUESTION_CHARS])
+
+
+def _resolve(question: str, history: Sequence[Turn]) -> Standalone:
     question = " ".join(question.split())
     users = [t.content for t in history if t.role == "user"]
     answers = [t.content for t in history if t.role == "assistant"]

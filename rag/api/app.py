@@ -5,20 +5,27 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypedDict
+from pathlib import Path
+from typing import Any, TypedDict
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match, Mount, Router
+from starlette.types import Receive, Scope, Send
 
 from rag.api.docs import install_docs
-from rag.api.errors import ErrorBody, install_error_handlers
+from rag.api.errors import ErrorBody, error_response, install_error_handlers
 from rag.api.routes import ask, documents, health, openai, passages, search
 from rag.api.security import BodyLimit, SecurityHeaders
 from rag.config import Settings
 from rag.services import Services
 
 logger = logging.getLogger(__name__)
+API_PREFIXES = ("/api/", "/v1/")
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PAGE_DIR = Path(__file__).resolve().parent.parent / "web"  # shipped inside the package
 
 
 class State(TypedDict):
@@ -48,7 +55,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     install_error_handlers(app)
     app.add_middleware(
-        BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+        BodyLimit,
+        max_body=settings.max_body_bytes,
+        max_upload=settings.max_upload_bytes,
+        api_token=settings.api_token,
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -62,8 +72,48 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.include_router(router, prefix="/api")
     app.include_router(openai.router, prefix="/v1")
     install_docs(app)
-    if settings.web_dir.is_dir():
-        app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")
+    web_dir = settings.web_dir or PAGE_DIR
+    if web_dir.is_dir():
+        app.mount("/", PageFiles(app.router, directory=web_dir, html=True), name="web")
     else:
-        logger.warning("web folder %s not found; the chat page is not served", settings.web_dir)
+        logger.warning("web folder %s not found; the chat page is not served", web_dir)
     return app
+
+
+class PageFiles(StaticFiles):
+    """The chat page's files, mounted at `/`. A request for an API path that reached
+    here matched no route: 405 (with Allow) when the path exists for other methods,
+    else 404, in the API's error shape, instead of a static-file lookup."""
+
+    def __init__(self, router: Router, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if scope["type"] == "http" and path.startswith(API_PREFIXES):
+            response = _unrouted(self._router, scope)
+            await response(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def _unrouted(router: Router, scope: Scope) -> JSONResponse:
+    allowed = {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**scope, "method": method})[0] == Match.FULL
+            for route in router.routes
+            if not isinstance(route, Mount)  # the page itself matches every path
+        )
+    }
+    if not allowed:
+        return error_response(404, "not_found", f"no API endpoint at {scope['path']}")
+    response = error_response(
+        405,
+        "method_not_allowed",
+        f"{scope['method']} is not allowed on {scope['path']}; use {', '.join(sorted(allowed))}",
+    )
+    response.headers["Allow"] = ", ".join(sorted(allowed))
+    return response

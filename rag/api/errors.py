@@ -27,6 +27,9 @@ _HTTP_CODES = {
 }
 
 
+_TYPE_TAGS = frozenset({"str", "constrained-str", "list", "none", "int", "dict"})
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str
@@ -44,15 +47,32 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 async def _rag_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RagError)
-    return error_response(exc.status, exc.code, str(exc))
+    if exc.public:
+        logger.warning("%s %s: %s", request.method, request.url.path, exc)
+    return error_response(exc.status, exc.code, exc.client_message(), exc.field)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0] if exc.errors() else {}
+    errors = exc.errors()
+    # In a union (text or content parts) the first error is often the wrong branch's.
+    first = next((e for e in errors if e.get("type") == "string_unicode"), None) or (
+        errors[0] if errors else {}
+    )
+    if first.get("type") == "json_invalid":
+        position = first.get("loc", ("body", "?"))[-1]
+        reason = first.get("ctx", {}).get("error", "cannot be decoded")
+        return error_response(
+            422,
+            "validation_error",
+            f"the body is not valid JSON: {reason} (at character {position})",
+        )
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
-    field = ".".join(location) or None
+    # Union members and validator wrappers ("function-after[…]", "str") are not fields.
+    field = ".".join(p for p in location if "[" not in p and p not in _TYPE_TAGS) or None
     message = str(first.get("msg", "invalid request"))
+    if first.get("type") == "string_unicode":
+        message = "must be valid Unicode text (it holds a lone surrogate such as \\ud800)"
     return error_response(
         422, "validation_error", f"{field}: {message}" if field else message, field
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import SecretStr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.api.deps import get_services
@@ -13,6 +15,9 @@ from rag.api.errors import error_response
 from rag.errors import RagError
 
 UPLOAD_PATHS = ("/api/documents",)
+WRITE_PREFIX = "/api/documents"
+# RFC 6750 b64token: what a bearer token may contain, and nothing else (no spaces, tabs).
+_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -36,16 +41,32 @@ class Forbidden(RagError):
     status, code = 403, "forbidden"
 
 
+def token_problem(authorization: str | None, token: SecretStr | None) -> RagError | None:
+    """Why a write must be refused, or None. The header must be exactly `Bearer <token>`:
+    one space, nothing around the token (RFC 6750). The scheme's case is free, as in every
+    HTTP authentication scheme (RFC 9110 §11.1)."""
+    if token is None:
+        return WritesDisabled("adding and deleting documents is disabled; set RAG_API_TOKEN")
+    scheme, space, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not space or not given:
+        return Unauthorized("missing `Authorization: Bearer <token>` header")
+    if not _TOKEN68.fullmatch(given):
+        return Unauthorized("malformed `Authorization: Bearer <token>` header")
+    if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+        return Forbidden("wrong token")
+    return None
+
+
 def require_token(request: Request) -> None:
     """Document changes need RAG_API_TOKEN set, and `Authorization: Bearer <token>`."""
     token = get_services(request).settings.api_token
-    if token is None:
-        raise WritesDisabled("adding and deleting documents is disabled; set RAG_API_TOKEN")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given:
-        raise Unauthorized("missing `Authorization: Bearer <token>` header")
-    if not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
-        raise Forbidden("wrong token")
+    problem = token_problem(request.headers.get("authorization"), token)
+    if problem is not None:
+        raise problem
+
+
+def is_write(scope: Scope) -> bool:
+    return scope["path"].startswith(WRITE_PREFIX) and scope["method"] in ("POST", "DELETE")
 
 
 TokenDep = Annotated[None, Depends(require_token)]
@@ -66,15 +87,26 @@ def require_json(request: Request) -> None:
 
 class BodyLimit:
     """413 for a body over the limit. The body is read here first (bodies are small), so a
-    chunked upload without Content-Length is measured too, then replayed to the app."""
+    chunked upload without Content-Length is measured too, then replayed to the app.
+    A write without the right token is refused before a byte of its body is read."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body: int, max_upload: int, api_token: SecretStr | None
+    ) -> None:
         self.app, self.max_body, self.max_upload = app, max_body, max_upload
+        self.api_token = api_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        if is_write(scope):
+            header = dict(scope["headers"]).get(b"authorization")
+            problem = token_problem(header.decode("latin-1") if header else None, self.api_token)
+            if problem is not None:
+                response = error_response(problem.status, problem.code, str(problem))
+                await response(scope, receive, send)
+                return
         limit = self.max_upload if scope["path"] in UPLOAD_PATHS else self.max_body
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):

@@ -33,7 +33,7 @@ def answer_stream(events: Iterable[StreamEvent]) -> Iterator[str]:
         for event in events:
             yield frame(*_payload(event))
     except RagError as exc:
-        yield frame("error", {"error": {"code": exc.code, "message": str(exc)}})
+        yield frame("error", {"error": {"code": exc.code, "message": exc.client_message()}})
     except Exception:  # the stream has begun: the status line is gone, report in-band
         logger.exception("answer stream failed")
         yield frame("error", {"error": {"code": "internal", "message": "internal error"}})

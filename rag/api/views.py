@@ -5,8 +5,7 @@ from __future__ import annotations
 from rag.api.schemas import DocumentDetail, DocumentSummary, Highlight, PassageSpan
 from rag.errors import InvalidInput
 from rag.index.store import IndexStore
-from rag.ingest.sentences import split_sentences
-from rag.types import Document
+from rag.types import Document, Span
 
 CONTEXT_SENTENCES = 3
 
@@ -32,11 +31,16 @@ def passage_spans(store: IndexStore, document_id: str) -> list[PassageSpan]:
     ]
 
 
-def highlight(text: str, start: int, end: int) -> Highlight:
+def document_sentences(store: IndexStore, document_id: str) -> list[Span]:
+    """The document's sentences as indexed (its passages' spans), not split again: a long
+    article costs a look-up per request, not a pass over its text."""
+    return [span for p in store.passages if p.document_id == document_id for span in p.sentences]
+
+
+def highlight(text: str, spans: list[Span], start: int, end: int) -> Highlight:
     """The span with a few whole sentences of context on each side."""
     if not 0 <= start < end <= len(text):
         raise InvalidInput(f"need 0 <= start < end <= {len(text)} (the document's length)")
-    spans = split_sentences(text)
     before = [s for s in spans if s[1] <= start][-CONTEXT_SENTENCES:]
     after = [s for s in spans if s[0] >= end][:CONTEXT_SENTENCES]
     return Highlight(
@@ -57,7 +61,7 @@ def document_detail(
         **document_summary(store, document).model_dump(),
         text=document.text,
         passage_spans=passage_spans(store, document.id),
-        highlight=highlight(document.text, start, end)
+        highlight=highlight(document.text, document_sentences(store, document.id), start, end)
         if start is not None and end is not None
         else None,
     )

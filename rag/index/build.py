@@ -7,13 +7,13 @@ documents are embedded.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from rag.embedding import Embedder
-from rag.errors import NotFound
+from rag.errors import NotFound, WriteCancelled
 from rag.index.manifest import (
     ChunkerInfo,
     Counts,
@@ -90,15 +90,44 @@ def _manifest(
 
 
 @dataclass(frozen=True)
-class _Embedded:
+class EmbeddedDocuments:
+    """Documents chunked and embedded, ready to join an index (made outside any lock)."""
+
+    documents: list[Document]
     passages: list[Passage]
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray  # one row per sentence, passage after passage
 
+    def only(self, document_ids: set[str]) -> EmbeddedDocuments:
+        """The rows of some of the documents, in the same order."""
+        keep_rows, sentence_rows, row = [], [], 0
+        for i, passage in enumerate(self.passages):
+            count = len(passage.sentences)
+            if passage.document_id in document_ids:
+                keep_rows.append(i)
+                sentence_rows.extend(range(row, row + count))
+            row += count
+        return EmbeddedDocuments(
+            documents=[d for d in self.documents if d.id in document_ids],
+            passages=[self.passages[i] for i in keep_rows],
+            passage_vectors=self.passage_vectors[keep_rows],
+            sentence_vectors=self.sentence_vectors[sentence_rows],
+        )
 
-def _chunk_and_embed(
-    documents: Sequence[Document], embedder: Embedder, params: ChunkerParams, progress: bool
-) -> _Embedded:
+
+# Texts embedded between two checks of `cancelled`: a few seconds of work at most.
+CANCEL_CHECK_TEXTS = 256
+
+
+def embed_documents(
+    documents: Sequence[Document],
+    embedder: Embedder,
+    params: ChunkerParams,
+    *,
+    progress: bool = False,
+    cancelled: Callable[[], bool] | None = None,
+) -> EmbeddedDocuments:
+    """Chunk and embed; `cancelled()` is asked between slices (e.g. the client went away)."""
     passages: list[Passage] = []
     inputs: list[str] = []
     sentences: list[str] = []
@@ -113,10 +142,22 @@ def _chunk_and_embed(
         len(sentences),
         len(documents),
     )
-    return _Embedded(
+
+    def embed(texts: list[str]) -> np.ndarray:
+        if cancelled is None:
+            return _rows(embedder.embed(texts, progress=progress), embedder)
+        parts = []
+        for start in range(0, len(texts), CANCEL_CHECK_TEXTS):
+            if cancelled():
+                raise WriteCancelled("the write was cancelled before it was indexed")
+            parts.append(_rows(embedder.embed(texts[start : start + CANCEL_CHECK_TEXTS]), embedder))
+        return np.vstack(parts) if parts else _rows(np.zeros((0, 0), np.float32), embedder)
+
+    return EmbeddedDocuments(
+        documents=list(documents),
         passages=passages,
-        passage_vectors=_rows(embedder.embed(inputs, progress=progress), embedder),
-        sentence_vectors=_rows(embedder.embed(sentences, progress=progress), embedder),
+        passage_vectors=embed(inputs),
+        sentence_vectors=embed(sentences),
     )
 
 
@@ -133,7 +174,7 @@ def build_store(
     progress: bool = False,
 ) -> IndexStore:
     unique = list({d.content_sha256: d for d in reversed(documents)}.values())[::-1]
-    embedded = _chunk_and_embed(unique, embedder, params, progress)
+    embedded = embed_documents(unique, embedder, params, progress=progress)
     return _assembled(
         unique,
         embedded.passages,
@@ -177,7 +218,7 @@ def _rebuilt(
     index_type: IndexType,
 ) -> IndexStore:
     old = store.manifest
-    return _assembled(
+    new = _assembled(
         documents,
         passages,
         vectors,
@@ -187,6 +228,7 @@ def _rebuilt(
         index_type=index_type,
         created_at=old.created_at,
     )
+    return replace(new, manifest=new.manifest.model_copy(update={"seeds": old.seeds}))
 
 
 def with_documents(
@@ -197,8 +239,10 @@ def with_documents(
     *,
     index_type: IndexType = "auto",
     progress: bool = False,
+    embedded: EmbeddedDocuments | None = None,
 ) -> AddResult:
-    """Add documents; ones whose content (or id) is already indexed are reported, not added."""
+    """Add documents; ones whose content (or id) is already indexed are reported, not added.
+    `embedded` holds their vectors when they were computed beforehand (outside the lock)."""
     known = {d.content_sha256 for d in store.documents.values()} | set(store.documents)
     added: list[Document] = []
     duplicates: list[Document] = []
@@ -210,7 +254,11 @@ def with_documents(
             added.append(document)
     if not added:
         return AddResult(store=store, added=[], duplicates=duplicates)
-    embedded = _chunk_and_embed(added, embedder, params, progress)
+    added_ids = {d.id for d in added}
+    if embedded is not None and added_ids <= {d.id for d in embedded.documents}:
+        embedded = embedded.only(added_ids)
+    else:
+        embedded = embed_documents(added, embedder, params, progress=progress)
     new_store = _rebuilt(
         store,
         [*store.documents.values(), *added],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.embedding import Embedder
@@ -16,6 +16,7 @@ from rag.errors import IndexNotReady
 from rag.index.atomic import writer_lock
 from rag.index.build import (
     AddResult,
+    EmbeddedDocuments,
     build_store,
     chunker_info,
     embedding_info,
@@ -33,7 +34,7 @@ from rag.index.store import (
 )
 from rag.index.vectors import IndexType, choose_kind
 from rag.ingest.chunking import ChunkerParams
-from rag.ingest.loaders import load_seeds, seed_files, sha256_bytes
+from rag.ingest.loaders import SeedLoad, load_seeds, seed_files, seed_name, sha256_bytes
 from rag.types import Document
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,17 @@ def _carried_over(directory: Path) -> list[Document]:
 
 
 def rebuild(
-    target: IndexTarget, seeds_dir: Path, *, keep_added: bool = True, progress: bool = False
+    target: IndexTarget,
+    seeds_dir: Path,
+    *,
+    keep_added: bool = True,
+    progress: bool = False,
+    loaded: SeedLoad | None = None,
 ) -> IndexStore:
-    """Build the index from the seeds (plus previously added articles) and swap it in."""
-    documents = load_seeds(seeds_dir)
+    """Build the index from the seeds (plus previously added articles) and swap it in.
+    `loaded` is the seeds folder as already read (the CLI reports what it skipped)."""
+    loaded = loaded or load_seeds(seeds_dir)
+    documents = list(loaded.documents)
     with writer_lock(target.directory):
         if keep_added:
             documents += _carried_over(target.directory)
@@ -81,6 +89,9 @@ def rebuild(
             index_type=target.index_type,
             progress=progress,
         )
+        # Every file seen, indexed or not, so that skipped files and duplicates do not make
+        # the index look stale on the next `--if-stale`.
+        store = replace(store, manifest=store.manifest.model_copy(update={"seeds": loaded.files}))
         return save_store(store, target.directory)
 
 
@@ -106,16 +117,24 @@ def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
             f"the vector index type is {manifest.vector_index} / {manifest.sentence_vector_index}"
             f", the settings ask for {expected[0]} / {expected[1]}"
         )
-    indexed = {(s.source_file, s.source_sha256) for s in manifest.sources if s.origin == "seed"}
-    current = {(p.name, sha256_bytes(p.read_bytes())) for p in seed_files(seeds_dir)}
+    current = {seed_name(seeds_dir, p): sha256_bytes(p.read_bytes()) for p in seed_files(seeds_dir)}
+    indexed = manifest.seeds
+    if indexed is None:  # built before the manifest listed its seed files
+        indexed = {s.source_file: s.source_sha256 for s in manifest.sources if s.origin == "seed"}
     if indexed != current:
         return f"the articles in {seeds_dir} changed since the index was built"
     return None
 
 
 def add_documents(
-    target: IndexTarget, documents: Sequence[Document], *, progress: bool = False
+    target: IndexTarget,
+    documents: Sequence[Document],
+    *,
+    progress: bool = False,
+    embedded: EmbeddedDocuments | None = None,
 ) -> AddResult:
+    """Add documents under the writer lock. Pass `embedded` (from `embed_documents`, made
+    before taking the lock) so that the lock is held for the merge and save only."""
     with writer_lock(target.directory):
         result = with_documents(
             target.load(),
@@ -124,6 +143,7 @@ def add_documents(
             target.params,
             index_type=target.index_type,
             progress=progress,
+            embedded=embedded,
         )
         if not result.added:
             return result

@@ -53,6 +53,8 @@ class Manifest(BaseModel):
     counts: Counts
     sources: list[SourceInfo]
     files: dict[str, str]  # file name -> sha256
+    # Every file of the seeds folder at build time (path under it -> sha256), indexed or not.
+    seeds: dict[str, str] | None = None
     created_at: str
     updated_at: str
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from rag.ingest.urls import web_url
 from rag.types import DocumentMeta
 
 _SKIP = frozenset(
@@ -79,9 +80,9 @@ class _ArticleParser(HTMLParser):
         if tag == "meta":
             field = _META_FIELDS.get(values.get("property") or values.get("name") or "")
             if field and values.get("content") and field not in self.meta:
-                self.meta[field] = values["content"].strip()
+                self._declare(field, values["content"])
         elif tag == "link" and values.get("rel") == "canonical" and values.get("href"):
-            self.meta.setdefault("url", values["href"].strip())
+            self._declare("url", values["href"])
         if tag in _VOID:
             if tag in _BLOCK and not self._skip_depth:
                 self.parts.append("\n")
@@ -92,6 +93,14 @@ class _ArticleParser(HTMLParser):
             self._in_title = True
         if tag in _BLOCK and not self._skip_depth:
             self.parts.append("\n")
+
+    def _declare(self, field: str, value: str) -> None:
+        if field == "url":  # a page may declare javascript: or relative links: skip those
+            url = web_url(value)
+            if url is not None:
+                self.meta.setdefault("url", url)
+            return
+        self.meta[field] = value.strip()
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP and self._skip_depth:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from rag.errors import IngestError
+from rag import limits
+from rag.errors import ArticleTooLarge, IngestError
 from rag.ingest.cleaning import clean_article
 from rag.ingest.html import html_to_text, looks_like_html
 from rag.ingest.sentences import split_sentences
@@ -17,8 +19,9 @@ from rag.types import Document, DocumentMeta
 
 SEEDS_MANIFEST = "manifest.json"
 _WORD = re.compile(r"\w\w")
+_ACCENT_RUN = re.compile(r"[^\x00-\x7f]{4}")
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_BYTES = limits.ARTICLE_FILE_BYTES
 
 
 class SeedEntry(BaseModel):
@@ -39,18 +42,43 @@ def sha256_bytes(data: bytes) -> str:
 
 def decode_article(data: bytes, name: str) -> str:
     """Bytes -> text, refusing what is not a text article."""
+    return decode_article_bytes(data, name)[0]
+
+
+def decode_article_bytes(data: bytes, name: str) -> tuple[str, str]:
+    """(text, encoding). UTF-8 (or UTF-16 with a byte-order mark); failing that, Windows-1252
+    when the result reads as Western European text: older news archives hold such files
+    (the BBC archive has one, a Latin-1 "£"). Statistical detection is not used: on that
+    file charset-normalizer guesses cp932 and turns "£15.8m" into "｣15.8m"."""
     if not data.strip():
         raise IngestError(f"{name} is empty")
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise IngestError(f"{name} looks like a binary file, not a text or HTML article")
-    for encoding in ("utf-8-sig", "utf-16"):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-                continue
-            return data.decode(encoding)
+            return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            continue
+            pass
+    else:
+        try:
+            return data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    if text and _reads_as_western(text):
+        return text, "cp1252"
     raise IngestError(f"{name} is not UTF-8 text; convert it first (e.g. `iconv -t UTF-8`)")
+
+
+def _reads_as_western(text: str) -> bool:
+    """Text in another single-byte code page (Cyrillic, Greek…) read as cp1252 becomes runs
+    of accented letters ("Ïðèâåò"); Western text has a few isolated ones."""
+    letters = [c for c in text if c.isalpha()]
+    foreign = sum(1 for c in letters if not c.isascii())
+    return bool(letters) and foreign <= 0.15 * len(letters) and not _ACCENT_RUN.search(text)
 
 
 def document_from_text(
@@ -68,7 +96,13 @@ def document_from_text(
         raw, declared = html_to_text(raw)
         meta = DocumentMeta(**{**declared.model_dump(), **meta.model_dump(exclude_none=True)})
     clean = clean_article(raw)
-    if not any(_WORD.search(clean.text[a:b]) for a, b in split_sentences(clean.text)):
+    sentences = split_sentences(clean.text)
+    if len(sentences) > limits.ARTICLE_SENTENCES:
+        raise ArticleTooLarge(
+            f"{name} has {len(sentences):,} sentences; one article may have at most "
+            f"{limits.ARTICLE_SENTENCES:,} (split it into several articles)"
+        )
+    if not any(_WORD.search(clean.text[a:b]) for a, b in sentences):
         raise IngestError(f"{name} has no text to index (no sentence with a word in it)")
     content_sha = sha256_bytes(clean.text.encode("utf-8"))
     return Document(
@@ -117,33 +151,82 @@ def read_seed_manifest(seeds_dir: Path) -> dict[str, SeedEntry]:
 
 
 def seed_files(seeds_dir: Path) -> list[Path]:
+    """Article files in the folder and its sub-folders (hidden ones skipped), in order."""
     if not seeds_dir.is_dir():
         raise IngestError(f"seeds folder {seeds_dir} does not exist")
-    return sorted(p for p in seeds_dir.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES)
+    return sorted(
+        p
+        for p in seeds_dir.rglob("*")
+        if p.suffix.lower() in ARTICLE_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(seeds_dir).parts)
+    )
 
 
-def load_seeds(seeds_dir: Path) -> list[Document]:
-    """Every article in the seeds folder, with the manifest's metadata where it has an entry."""
+def seed_name(seeds_dir: Path, path: Path) -> str:
+    """The file's name in the index: its path under the seeds folder ("sport/199.txt")."""
+    return path.relative_to(seeds_dir).as_posix()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SeedLoad:
+    """What a folder of articles gave: the documents, the files left out and why, files
+    decoded from a legacy encoding, and the sha256 of every file seen."""
+
+    documents: list[Document]
+    skipped: list[Skipped]
+    decoded: list[tuple[str, str]]  # (file, encoding) for files that were not UTF-8
+    files: dict[str, str]
+
+
+def load_seeds(seeds_dir: Path) -> SeedLoad:
+    """Every article in the seeds folder, with the manifest's metadata where it has an entry.
+    A file that cannot be read is skipped with its reason; the rest are loaded."""
     manifest = read_seed_manifest(seeds_dir)
-    documents = []
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
+    decoded: list[tuple[str, str]] = []
+    files: dict[str, str] = {}
     for path in seed_files(seeds_dir):
-        entry = manifest.get(path.name)
-        data = path.read_bytes()
-        meta = DocumentMeta(
-            title=entry.title if entry else None,
-            outlet=entry.outlet if entry else None,
-            published=entry.published if entry else None,
-            url=entry.url if entry else None,
-        )
-        documents.append(
-            document_from_text(
-                decode_article(data, str(path)),
-                meta,
-                document_id=entry.id if entry else path.stem,
-                origin="seed",
-                source_file=path.name,
-                source_sha256=sha256_bytes(data),
-                name=str(path),
+        name = seed_name(seeds_dir, path)
+        try:
+            data = path.read_bytes()
+            files[name] = sha256_bytes(data)
+            text, encoding = decode_article_bytes(data, name)
+            entry = manifest.get(name)
+            meta = DocumentMeta(
+                title=entry.title if entry else None,
+                outlet=entry.outlet if entry else None,
+                published=entry.published if entry else None,
+                url=entry.url if entry else None,
             )
-        )
-    return documents
+            document = document_from_text(
+                text,
+                meta,
+                document_id=entry.id if entry else _seed_id(name),
+                origin="seed",
+                source_file=name,
+                source_sha256=files[name],
+                name=name,
+            )
+        except OSError as exc:
+            skipped.append(Skipped(name, f"cannot read it: {exc.strerror}"))
+            continue
+        except IngestError as exc:
+            skipped.append(Skipped(name, str(exc)))
+            continue
+        if encoding not in ("utf-8", "utf-16"):
+            decoded.append((name, encoding))
+        documents.append(document)
+    return SeedLoad(documents=documents, skipped=skipped, decoded=decoded, files=files)
+
+
+def _seed_id(name: str) -> str:
+    """ "000.txt" -> "000"; "sport/199.txt" -> "sport-199" (ids are unique across folders)."""
+    return name.rsplit(".", 1)[0].replace("/", "-")

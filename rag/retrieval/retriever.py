@@ -7,6 +7,7 @@ from typing import Literal
 
 import numpy as np
 
+from rag import limits
 from rag.embedding import Embedder
 from rag.errors import InvalidInput
 from rag.index.store import IndexStore
@@ -17,7 +18,6 @@ from rag.types import DocumentMeta, Hit
 
 logger = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "lexical"]
-MAX_QUERY_CHARS = 2000
 
 
 class HybridRetriever:
@@ -74,8 +74,10 @@ class HybridRetriever:
         query = " ".join(query.split())
         if not query:
             raise InvalidInput("the query is empty")
-        if len(query) > MAX_QUERY_CHARS:
-            raise InvalidInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
+        if len(query) > limits.QUESTION_CHARS:
+            raise InvalidInput(
+                f"the query is longer than {limits.QUESTION_CHARS} characters", field="question"
+            )
         if k < 1:
             raise InvalidInput("k must be at least 1")
         pool = max(self._candidates, k)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import threading
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -15,17 +19,20 @@ from rag.api.schemas import (
     AddedDocument,
     DeletedDocument,
     DocumentDetail,
+    DocumentFields,
     DocumentIn,
     DocumentList,
 )
 from rag.api.security import TokenDep, UnsupportedMediaType
 from rag.api.views import document_detail, document_summary, passage_spans
-from rag.errors import IngestError, InvalidInput, NotFound
+from rag.errors import ArticleTooLarge, IngestError, InvalidInput, NotFound, WriteCancelled
 from rag.ingest.loaders import ARTICLE_SUFFIXES, decode_article, document_from_text
 from rag.services import Services
 from rag.types import Document, DocumentMeta
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["documents"])
+DISCONNECT_POLL_S = 0.25
 
 
 @router.get("/documents", response_model=DocumentList)
@@ -50,17 +57,35 @@ def get_document(
     return document_detail(snapshot.store, document, start, end)
 
 
+def _document_from_json(body: bytes) -> Document:
+    try:
+        fields = DocumentIn.model_validate(json.loads(body))
+    except RecursionError:  # "[[[[…": the decoder recurses once per level
+        raise InvalidInput("invalid document JSON: nested too deeply") from None
+    except (ValueError, ValidationError) as exc:
+        raise InvalidInput(
+            f"invalid document JSON: {_first_error(exc)}", field=_field_of(exc)
+        ) from None
+    meta = DocumentMeta(**fields.model_dump(exclude={"text"}))
+    return document_from_text(fields.text, meta, name="the article")
+
+
+def _document_from_file(data: bytes, filename: str, fields: dict[str, str]) -> Document:
+    try:
+        meta = DocumentMeta(**DocumentFields.model_validate(fields).model_dump())
+    except ValidationError as exc:
+        raise InvalidInput(
+            f"invalid upload field {_first_error(exc)}", field=_field_of(exc)
+        ) from None
+    return document_from_text(decode_article(data, filename), meta, name=filename)
+
+
 async def _parse_upload(request: Request) -> Document:
+    """The article of an upload. Parsing and cleaning are CPU work: they run in the
+    threadpool, so a hostile article never stalls the event loop."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
-        try:
-            body = DocumentIn.model_validate(json.loads(await request.body()))
-        except (ValueError, ValidationError) as exc:
-            raise InvalidInput(f"invalid document JSON: {_first_error(exc)}") from None
-        meta = DocumentMeta(
-            title=body.title, outlet=body.outlet, published=body.published, url=body.url
-        )
-        return document_from_text(body.text, meta, name="the article")
+        return await run_in_threadpool(_document_from_json, await request.body())
     if content_type == "multipart/form-data":
         async with request.form() as form:  # closes the spooled upload files
             upload = form.get("file")
@@ -75,9 +100,22 @@ async def _parse_upload(request: Request) -> Document:
                 for key in ("title", "outlet", "published", "url")
                 if isinstance(value := form.get(key), str) and value.strip()
             }
-            raw = decode_article(await upload.read(), upload.filename)
-        return document_from_text(raw, DocumentMeta(**fields), name=upload.filename)
+            data = await upload.read()
+        return await run_in_threadpool(_document_from_file, data, upload.filename, fields)
     raise UnsupportedMediaType("send application/json {title, text, …} or a multipart `file`")
+
+
+async def _watch_disconnect(request: Request, gone: threading.Event) -> None:
+    """Sets `gone` when the client disconnects, so its write stops embedding."""
+    while not await request.is_disconnected():
+        await asyncio.sleep(DISCONNECT_POLL_S)
+    gone.set()
+
+
+def _field_of(exc: Exception) -> str | None:
+    if isinstance(exc, ValidationError) and exc.errors():
+        return str(exc.errors()[0]["loc"][0])
+    return None
 
 
 def _first_error(exc: Exception) -> str:
@@ -87,8 +125,8 @@ def _first_error(exc: Exception) -> str:
     return "not valid JSON"
 
 
-def _add(services: Services, document: Document) -> AddedDocument:
-    result = services.add([document])
+def _add(services: Services, document: Document, cancelled: Callable[[], bool]) -> AddedDocument:
+    result = services.add([document], cancelled=cancelled)
     store = result.store  # the index this write produced, not whatever a later write left
     duplicate = not result.added
     stored = store.documents.get(document.id) or next(
@@ -136,9 +174,19 @@ async def add_document(
     services.ensure_ready()  # 503 before reading the body when no index is loaded
     try:
         document = await _parse_upload(request)
+    except ArticleTooLarge:
+        raise
     except IngestError as exc:
         raise InvalidInput(str(exc)) from None
-    added = await run_in_threadpool(_add, services, document)
+    gone = threading.Event()
+    watcher = asyncio.create_task(_watch_disconnect(request, gone))
+    try:
+        added = await run_in_threadpool(_add, services, document, gone.is_set)
+    except WriteCancelled:
+        logger.info("client went away; the article was not indexed")
+        raise
+    finally:
+        watcher.cancel()
     if added.duplicate:
         response.status_code = 200
     return added

@@ -8,6 +8,7 @@ field (on the last chunk when streaming)."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -15,35 +16,51 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rag import limits
 from rag.answer.models import AnswerEvent, AnswerMode, Citation, StreamEvent, Turn
 from rag.api.deps import ServicesDep
 from rag.api.routes.ask import SSE_HEADERS
+from rag.api.schemas import TurnText
 from rag.api.security import require_json
 from rag.errors import InvalidInput, RagError
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["openai-compatible"])
 MODELS: dict[str, AnswerMode] = {"rag-extractive": "extractive", "rag-generative": "generative"}
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # image_url and other parts are not read
+
+    type: str
+    text: TurnText | None = None  # type: ignore[valid-type]
 
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[dict[str, Any]] | None = None
+    content: TurnText | list[ContentPart] | None = None  # type: ignore[valid-type]
 
     def text(self) -> str:
         if isinstance(self.content, list):
-            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+            return " ".join(p.text or "" for p in self.content if p.type == "text")
         return self.content or ""
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ChatMessage:
+        if len(self.text()) > limits.TURN_CHARS:  # many parts add up, too
+            raise ValueError(f"a message may hold at most {limits.TURN_CHARS} characters")
+        return self
 
 
 class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")  # temperature, top_p…: not ours to honour
 
     model: str = "rag-extractive"
-    messages: list[ChatMessage] = Field(min_length=1, max_length=41)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=limits.CHAT_MESSAGES)
     stream: bool = False
 
 
@@ -92,17 +109,21 @@ def split_conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     """(question, history) from OpenAI messages."""
     turns = [m for m in messages if m.role in ("user", "assistant") and m.text().strip()]
     if not turns or turns[-1].role != "user":
-        raise InvalidInput("the last message must be the user's question")
+        raise InvalidInput("the last message must be the user's question", field="messages")
     question = " ".join(turns[-1].text().split())
-    if not question or len(question) > 2000:
-        raise InvalidInput("the question must have 1 to 2000 characters")
+    if not question or len(question) > limits.QUESTION_CHARS:
+        raise InvalidInput(
+            f"the question must have 1 to {limits.QUESTION_CHARS} characters", field="messages"
+        )
     history = [Turn(role=m.role, content=m.text()) for m in turns[:-1]]  # type: ignore[arg-type]
-    return question, history[-20:]
+    return question, history[-limits.HISTORY_TURNS :]
 
 
 def _mode(model: str) -> AnswerMode:
     if model not in MODELS:
-        raise InvalidInput(f"unknown model {model!r}; GET /v1/models lists {', '.join(MODELS)}")
+        raise InvalidInput(
+            f"unknown model {model!r}; GET /v1/models lists {', '.join(MODELS)}", field="model"
+        )
     return MODELS[model]
 
 
@@ -153,8 +174,15 @@ def _completion_stream(events: Iterable[StreamEvent], model: str) -> Iterator[st
                 abstained=answer.abstained,
             )
     except RagError as exc:
-        yield f"data: {json.dumps({'error': {'code': exc.code, 'message': str(exc)}})}\n\n"
+        yield _error_chunk(exc.code, exc.client_message())
+    except Exception:  # the 200 is sent: report in-band and still end the stream properly
+        logger.exception("chat completion stream failed")
+        yield _error_chunk("internal", "internal error; the server log has the details")
     yield "data: [DONE]\n\n"
+
+
+def _error_chunk(code: str, message: str) -> str:
+    return f"data: {json.dumps({'error': {'code': code, 'message': message}})}\n\n"
 
 
 @router.post(

@@ -1,0 +1,61 @@
+"""`rag eval` scoring: gold short answers, per-type figures, disagreement items."""
+
+from __future__ import annotations
+
+from rag.answer.models import Answer, AnswerSentence, Citation, Corroboration
+from rag.evaluation import EvalQuestion, _disagreement, contains_answer
+
+
+def test_a_gold_answer_must_match_whole_words():
+    assert contains_answer("Growth was 5.5% in May [1]", ["5.5%"])
+    assert not contains_answer("Growth was 15.5% in May [1]", ["5.5%"])
+    assert contains_answer("It was bought by “Glazer” [1]", ['"glazer"'])
+    assert not contains_answer("Anything", [])
+
+
+def citation(n: int, quote: str, also: list[str]) -> Citation:
+    return Citation(
+        n=n,
+        passage_id=f"p{n}",
+        document_id=f"d{n}",
+        title="t",
+        outlet=None,
+        published=None,
+        quote=quote,
+        start=0,
+        end=len(quote),
+        passage_text=quote,
+        also_reported_by=[
+            Corroboration(document_id="x", outlet=None, title="t", quote=q, start=0, end=len(q))
+            for q in also
+        ],
+    )
+
+
+def test_a_different_answer_listed_as_corroboration_is_counted():
+    question = EvalQuestion(
+        id="d1",
+        type="disagreement",
+        question="Which minister announced it?",
+        true_answers=["Kamal Nath"],
+        altered_answers=["Arvind Rao"],
+        true_quotes=["Kamal Nath announced it."],
+        altered_quotes=["Arvind Rao announced it."],
+    )
+    assert question.answerable and question.gold_answers == ["Kamal Nath"]
+    answer = Answer(
+        question=question.question,
+        standalone_question=question.question,
+        answer="Kamal Nath announced it. [1]",
+        abstained=False,
+        mode="extractive",
+        sentences=[AnswerSentence(text="Kamal Nath announced it.", citations=[1])],
+        citations=[citation(1, "Kamal Nath announced it.", ["Arvind Rao announced it."])],
+        timings_ms={},
+    )
+    reported, false = _disagreement(question, answer)
+    assert (reported, false) == (False, True)
+    clean = answer.model_copy(
+        update={"citations": [citation(1, "Kamal Nath announced it.", ["Nath announced it."])]}
+    )
+    assert _disagreement(question, clean) == (False, False)

@@ -83,6 +83,24 @@ def test_a_crash_mid_answer_is_reported_and_the_next_request_restarts(
     assert generator.server.pid not in (None, crashed)
 
 
+def test_a_child_that_stops_answering_is_stopped_and_reported() -> None:
+    """A hung child (here the real one, frozen with SIGSTOP mid-answer) times out."""
+    require_local_model()
+    server = LocalModelServer(MODEL, n_ctx=512, max_tokens=64)
+    generator = LocalModelGenerator(server, max_tokens=64, temperature=0.0, timeout=2.0)
+    try:
+        stream = generator.stream(SYSTEM, "Write a long story about a dragon.")
+        assert next(stream)
+        frozen = server.pid
+        assert frozen is not None
+        os.kill(frozen, signal.SIGSTOP)
+        with pytest.raises(ModelUnavailable, match="did not answer within 2 s and was stopped"):
+            list(stream)
+        assert not server.running()
+    finally:
+        generator.close()
+
+
 def test_a_child_that_crashes_while_loading_is_reported(tmp_path: Path) -> None:
     """Our process management on a child that dies at once (an interpreter that segfaults)."""
     python = tmp_path / "python"

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 PROVIDERS = ("llamacpp", "openai")
+LOCAL_TIMEOUT_S = 300.0  # a local reply takes seconds; far longer means the child hung
 
 
 class Generator(Protocol):
@@ -105,9 +106,17 @@ class LocalModelGenerator:
     the same LangChain client as the `openai` provider. A crash of the child is reported as
     ModelUnavailable (with its signal and last log lines); the next request restarts it."""
 
-    def __init__(self, server: LocalModelServer, *, max_tokens: int, temperature: float) -> None:
+    def __init__(
+        self,
+        server: LocalModelServer,
+        *,
+        max_tokens: int,
+        temperature: float,
+        timeout: float = LOCAL_TIMEOUT_S,
+    ) -> None:
         self.server = server
         self.name = f"llamacpp:{server.model.stem}"
+        self.timeout = timeout
         self._max_tokens = max_tokens
         self._temperature = temperature
         self._turn = threading.Lock()  # one request at a time, like the single server slot
@@ -129,6 +138,7 @@ class LocalModelGenerator:
                 self._max_tokens,
                 self._temperature,
                 max_retries=0,  # a dead child refuses every retry; report it at once
+                timeout=self.timeout,
             )
             self._chat = LangChainGenerator(chat, name=self.name)
             self._endpoint = endpoint
@@ -141,13 +151,23 @@ class LocalModelGenerator:
             try:
                 yield from self._chat.stream(system, user)
             except Exception as error:
-                death = self.server.death()
-                if death is None:
-                    raise
-                raise ModelUnavailable(
-                    f"the local model process (llama.cpp, {self.server.model.name}) {death}; "
-                    "this answer is lost, the next request starts the model again"
-                ) from error
+                raise self._failure(error) from error
+
+    def _failure(self, error: Exception) -> Exception:
+        """ModelUnavailable when the child died or stopped answering; else `error` itself."""
+        from openai import APITimeoutError
+
+        if isinstance(error, APITimeoutError) and self.server.running():
+            self.server.stop(kill=True)  # hung: it would not notice its stdin closing
+            death: str | None = f"did not answer within {self.timeout:g} s and was stopped"
+        else:
+            death = self.server.death()  # a crash mid-stream shows as any transport error
+        if death is None:
+            return error
+        return ModelUnavailable(
+            f"the local model process (llama.cpp, {self.server.model.name}) {death}; "
+            "this answer is lost, the next request starts the model again"
+        )
 
     def close(self) -> None:
         self.server.stop()

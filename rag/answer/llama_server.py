@@ -131,7 +131,11 @@ class LocalModelServer:
             return None
         return f"{describe_exit(returncode)}{self._log_tail()}"
 
-    def stop(self) -> None:
+    def stop(self, *, kill: bool = False) -> None:
+        """End the child: close its stdin and let it exit, or `kill` it (it hangs)."""
+        if kill and self.running():
+            assert self._proc is not None
+            self._proc.kill()
         if self._finalizer is not None:
             self._finalizer()
         self._proc, self._stderr, self._finalizer, self.endpoint = None, None, None, None

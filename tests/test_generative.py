@@ -210,8 +210,11 @@ def test_injection_is_inert_in_extractive_mode(injected):
 
 @pytest.fixture(scope="module")
 def smollm2():
+    """The real model, in a child process: a native crash fails one test, not the run."""
     require_local_model()
-    return make_generator("llamacpp", model_path=SMOLLM2, max_tokens=64, n_ctx=2048)
+    generator = make_generator("llamacpp", model_path=SMOLLM2, max_tokens=64, n_ctx=2048)
+    yield generator
+    generator.close()
 
 
 def test_real_small_model_end_to_end_keeps_only_checked_citations(extractive, seed_store, smollm2):

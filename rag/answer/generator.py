@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
+import importlib.util
 import threading
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from rag.answer.llama_server import INSTALL_SCRIPT, Endpoint, LocalModelServer
 from rag.errors import ModelUnavailable
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 PROVIDERS = ("llamacpp", "openai")
-INSTALL_SCRIPT = "scripts/install_models.sh"
+LOCAL_TIMEOUT_S = 300.0  # a local reply takes seconds; far longer means the child hung
 
 
 class Generator(Protocol):
@@ -29,20 +29,17 @@ class Generator(Protocol):
 class LangChainGenerator:
     """Any LangChain chat model, so providers are swapped without touching the callers."""
 
-    def __init__(self, model: BaseChatModel, name: str, *, one_at_a_time: bool = False) -> None:
+    def __init__(self, model: BaseChatModel, name: str) -> None:
         self.model = model
         self.name = name
-        # An in-process llama.cpp context is not thread-safe: concurrent requests take turns.
-        self._turn = threading.Lock() if one_at_a_time else contextlib.nullcontext()
 
     def stream(self, system: str, user: str) -> Iterator[str]:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        with self._turn:
-            for chunk in self.model.stream([SystemMessage(system), HumanMessage(user)]):
-                text = _text_of(chunk.content)
-                if text:  # providers send empty role/finish chunks around the tokens
-                    yield text
+        for chunk in self.model.stream([SystemMessage(system), HumanMessage(user)]):
+            text = _text_of(chunk.content)
+            if text:  # providers send empty role/finish chunks around the tokens
+                yield text
 
 
 def _text_of(content: str | list[Any]) -> str:
@@ -92,55 +89,91 @@ def _llamacpp(
             f"{where}: run `{INSTALL_SCRIPT} [smollm2|qwen0.5b|qwen1.5b]` to write "
             "models/<name>.gguf"
         )
-    try:
-        import llama_cpp  # noqa: F401  (checked here: ChatLlamaCpp's own error is a bare ImportError)
-    except ImportError:
+    if importlib.util.find_spec("xllamacpp") is None:
         raise ModelUnavailable(
-            "llama-cpp-python is not installed: `pip install llama-cpp-python` (it builds from "
-            f"source in a few minutes); the model files come from `{INSTALL_SCRIPT}`"
-        ) from None
-    try:
-        # langchain-community warns on import that it is being sunset; ChatLlamaCpp still
-        # works and has no standalone successor that runs in-process, so silence only that.
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", message=r".*langchain-community.*sunset", category=DeprecationWarning
-            )
-            from langchain_community.chat_models import ChatLlamaCpp
-    except ImportError:
-        raise ModelUnavailable(
-            "provider 'llamacpp' needs langchain-community: `pip install langchain-community`"
-        ) from None
-
-    threads: dict[str, Any] = {}
-    if n_threads is not None:
-        threads = {"n_threads": n_threads, "model_kwargs": {"n_threads_batch": n_threads}}
-    try:
-        chat = ChatLlamaCpp(
-            model_path=str(path),
-            n_ctx=n_ctx,
-            # The wrapper's default batch of 8 makes prompt processing several times slower.
-            n_batch=min(512, n_ctx),
-            # The wrapper forces rope base 10000 / scale 1.0; 0 means "as the GGUF says",
-            # which Qwen2.5 (base 1e6) and SmolLM2 (base 1e5) need for long prompts.
-            rope_freq_base=0.0,
-            rope_freq_scale=0.0,
-            max_tokens=max_tokens,
-            temperature=temperature,  # 0 makes llama.cpp sample greedily: same prompt, same text
-            seed=0,
-            # Grounded answers quote their sources; a repeat penalty pushes away from the quote.
-            repeat_penalty=1.0,
-            streaming=True,
-            verbose=False,  # otherwise llama.cpp logs every load and timing to stderr
-            **threads,
+            "provider 'llamacpp' needs the prebuilt llama.cpp runtime: `pip install xllamacpp` "
+            f"(or `pip install -e '.[generative]'`); the model files come from `{INSTALL_SCRIPT}`"
         )
-    except ValueError as error:  # the wrapper turns any load failure into ValueError
-        # Its text is a pydantic dump; the cause stays chained for logs.
-        raise ModelUnavailable(
-            f"llama.cpp could not load {path} (truncated or not a chat GGUF?): "
-            f"re-run `{INSTALL_SCRIPT}` to rebuild it"
-        ) from error
-    return LangChainGenerator(chat, name=f"llamacpp:{path.stem}", one_at_a_time=True)
+    _require_langchain_openai("llamacpp")
+    server = LocalModelServer(path, n_ctx=n_ctx, n_threads=n_threads, max_tokens=max_tokens)
+    generator = LocalModelGenerator(server, max_tokens=max_tokens, temperature=temperature)
+    generator.start()  # load now: a model that can't load is reported at setup, not mid-answer
+    return generator
+
+
+class LocalModelGenerator:
+    """A local GGUF behind llama.cpp's OpenAI-compatible server in a child process, through
+    the same LangChain client as the `openai` provider. A crash of the child is reported as
+    ModelUnavailable (with its signal and last log lines); the next request restarts it."""
+
+    def __init__(
+        self,
+        server: LocalModelServer,
+        *,
+        max_tokens: int,
+        temperature: float,
+        timeout: float = LOCAL_TIMEOUT_S,
+    ) -> None:
+        self.server = server
+        self.name = f"llamacpp:{server.model.stem}"
+        self.timeout = timeout
+        self._max_tokens = max_tokens
+        self._temperature = temperature
+        self._turn = threading.Lock()  # one request at a time, like the single server slot
+        self._chat: LangChainGenerator | None = None
+        self._endpoint: Endpoint | None = None
+
+    @property
+    def system_info(self) -> str:
+        """llama.cpp's system_info line of the running child (CPU features in use)."""
+        return self.start().system_info
+
+    def start(self) -> Endpoint:
+        endpoint = self.server.ensure_running()
+        if endpoint is not self._endpoint:  # first start, or a restart after a crash
+            chat = _chat_openai(
+                endpoint.base_url,
+                endpoint.api_key,
+                "local",
+                self._max_tokens,
+                self._temperature,
+                max_retries=0,  # a dead child refuses every retry; report it at once
+                timeout=self.timeout,
+            )
+            self._chat = LangChainGenerator(chat, name=self.name)
+            self._endpoint = endpoint
+        return endpoint
+
+    def stream(self, system: str, user: str) -> Iterator[str]:
+        with self._turn:
+            self.start()
+            assert self._chat is not None
+            try:
+                yield from self._chat.stream(system, user)
+            except Exception as error:
+                failure = self._failure(error)
+                if failure is error:
+                    raise
+                raise failure from error
+
+    def _failure(self, error: Exception) -> Exception:
+        """ModelUnavailable when the child died or stopped answering; else `error` itself."""
+        from openai import APITimeoutError
+
+        if isinstance(error, APITimeoutError) and self.server.running():
+            self.server.stop(kill=True)  # hung: it would not notice its stdin closing
+            death: str | None = f"did not answer within {self.timeout:g} s and was stopped"
+        else:
+            death = self.server.death()  # a crash mid-stream shows as any transport error
+        if death is None:
+            return error
+        return ModelUnavailable(
+            f"the local model process (llama.cpp, {self.server.model.name}) {death}; "
+            "this answer is lost, the next request starts the model again"
+        )
+
+    def close(self) -> None:
+        self.server.stop()
 
 
 def _openai(
@@ -155,21 +188,32 @@ def _openai(
             "provider 'openai' needs base_url, the /v1 address of an OpenAI-compatible server "
             "(e.g. http://127.0.0.1:8080/v1 for llama.cpp's llama-server)"
         )
-    try:
-        from langchain_openai import ChatOpenAI
-    except ImportError:
-        raise ModelUnavailable(
-            "provider 'openai' needs langchain-openai: `pip install langchain-openai`"
-        ) from None
+    _require_langchain_openai("openai")
     # Local servers ignore the key and usually the model name, but the client requires both.
     name = model or "local"
-    chat = ChatOpenAI(
+    chat = _chat_openai(base_url, api_key or "not-needed", name, max_tokens, temperature)
+    return LangChainGenerator(chat, name=f"openai:{name}")
+
+
+def _require_langchain_openai(provider: str) -> None:
+    if importlib.util.find_spec("langchain_openai") is None:
+        raise ModelUnavailable(
+            f"provider {provider!r} needs langchain-openai: `pip install langchain-openai`"
+        )
+
+
+def _chat_openai(
+    base_url: str, api_key: str, model: str, max_tokens: int, temperature: float, **extra: Any
+) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
         base_url=base_url,
-        api_key=api_key or "not-needed",
-        model=name,
+        api_key=api_key,
+        model=model,
         max_tokens=max_tokens,
-        temperature=temperature,
+        temperature=temperature,  # 0: llama.cpp samples greedily, same prompt, same text
         seed=0,  # honoured by llama.cpp and OpenAI; others ignore it
         streaming=True,
+        **extra,
     )
-    return LangChainGenerator(chat, name=f"openai:{name}")

@@ -46,6 +46,8 @@ _PRONOUN = re.compile(
 )
 _POSSESSIVES = frozenset({"its", "their", "his", "her"})
 _PLURALS = frozenset({"they", "them", "their", "these groups", "those groups", "the groups"})
+# `_ELLIPSIS` and `_WHO_IS` end in a lazy `.+?` before `\s*$`: linear on the whitespace-
+# collapsed text contextualize() gives them, quadratic in a long run of spaces otherwise.
 _ELLIPSIS = re.compile(
     r"^\s*(and|what about|how about|and what about)\s+(?P<rest>.+?)\??\s*$", re.I
 )

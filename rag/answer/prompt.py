@@ -23,7 +23,11 @@ _INSTRUCTION = re.compile(
     # role label opening a sentence or following a fence, and our own fences.
     r"|\b(ai (assistants?|models?)|assistants?|chatbots?|language models?|llms?)\s+"
     r"(reading|summari[sz]ing|processing|answering|quoting)\s+(this|these|the following)\b"
-    r"|(^|</?\s*source[^>]*>\s*)[\"“]?(system|assistant)\s*:|</?\s*source\b",
+    # A fence's attributes stop at the next "<source" as well as at ">": with `[^>]*` every
+    # "<source" of a long text without ">" scanned to its end (quadratic), and the last
+    # "<source" before a ">" matches whenever an earlier one would.
+    r"|(^|</?\s*source(?:(?!</?\s*source)[^>])*>\s*)[\"“]?(system|assistant)\s*:"
+    r"|</?\s*source\b",
     re.IGNORECASE,
 )
 _FENCE = re.compile(r"</?\s*source[^>]*>", re.IGNORECASE)
@@ -48,8 +52,16 @@ def is_instruction(sentence: str) -> bool:
 
 def sanitize(sentences: Sequence[str]) -> str:
     """Source text for the prompt: instruction-like sentences withheld, fences defused."""
-    kept = [_FENCE.sub("", s) for s in sentences if not is_instruction(s)]
+    kept = [_defuse(s) for s in sentences if not is_instruction(s)]
     return " ".join(kept)
+
+
+def _defuse(text: str) -> str:
+    """`text` without <source> fences. Only the part up to the last ">" can hold one: a
+    fence runs to the next ">", and searching the rest retried every "<source" in it to the
+    end of the text (quadratic)."""
+    cut = text.rfind(">") + 1
+    return _FENCE.sub("", text[:cut]) + text[cut:]
 
 
 def user_message(question: str, sources: Sequence[Source], history: Sequence[Turn] = ()) -> str:

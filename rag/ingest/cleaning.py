@@ -23,8 +23,12 @@ _TRAILER = re.compile(
 _TEASER = re.compile(
     r"^(read more|read also|also read|see also|related|watch|listen)\s*:", re.IGNORECASE
 )
+_CAPTION_OPEN = r"\((?:photo|image|picture|credit|file photo|photograph)\s*:"
+# "(Photo: AP)" closing the line. The credit stops at the next "(Photo:" as well as at ")":
+# with `[^)]*` every "(Photo:" of a long line without ")" scanned to its end (quadratic),
+# and the last "(Photo:" before the closing ")" matches whenever an earlier one would.
 _CAPTION = re.compile(
-    r"\((photo|image|picture|credit|file photo|photograph)\s*:[^)]*\)\s*$|^(photo|image)\s*:",
+    rf"{_CAPTION_OPEN}(?:(?!{_CAPTION_OPEN})[^)])*\)\s*$|^(photo|image)\s*:",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’)]$")

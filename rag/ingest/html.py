@@ -116,6 +116,14 @@ class _ArticleParser(HTMLParser):
         elif not self._skip_depth:
             self.parts.append(data)
 
+    def finish(self) -> None:
+        """End of input. A tag, comment or declaration still open at the end holds no text
+        (HTML5 drops it). The stdlib before 3.11.13 (CVE-2025-6069) re-parses it at
+        close() from every later "<" to the end, so "<x" * 100_000 took minutes: drop it."""
+        if len(self.rawdata) > 1 and self.rawdata.startswith("<"):
+            self.rawdata = ""
+        self.close()
+
 
 def looks_like_html(text: str) -> bool:
     return bool(
@@ -127,7 +135,7 @@ def html_to_text(html: str) -> tuple[str, DocumentMeta]:
     """Visible article text (scripts, styles, navigation dropped) and declared metadata."""
     parser = _ArticleParser()
     parser.feed(html)
-    parser.close()
+    parser.finish()
     lines = "".join(parser.parts).split("\n")
     text = "\n".join(line for line in (" ".join(raw.split()) for raw in lines) if line)
     title = parser.meta.get("title") or " ".join(parser.page_title.split()) or None

@@ -24,10 +24,15 @@ _SENTENCE_STARTERS = frozenset(
     "the a an he she it they we i but however in on at this that these those his her their "
     "its our there then meanwhile still yet".split()
 )
-_CANDIDATE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
-_TOKEN_BEFORE = re.compile(r"(\S+)$")
+# A candidate starts only where a run of . ! ? starts: a later start in the same run ends
+# at the same place and would fail the same way, so trying it would make a long run of
+# dots quadratic. Possessive quantifiers: giving back a character cannot help either.
+_CANDIDATE = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+(?=\s++[\"'“‘(\[]?[A-Z0-9])")
 _ACRONYM = re.compile(r"^(?:[A-Za-z]\.+)+[A-Za-z]?\.?$")
 _NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]?([A-Za-z]+)")
+# The spaces after a candidate and the character after them: all that `_is_abbreviation`
+# looks at, without copying the rest of the line for every candidate.
+_AHEAD = re.compile(r"\s*+\S?")
 
 
 _NUMBERED = frozenset({"no", "nos"})  # "No. 5", but "said no. It ..." ends a sentence
@@ -42,12 +47,22 @@ def _is_abbreviation(token: str, following: str = "") -> bool:
     return bool(_ACRONYM.match(token.lstrip("\"'“‘([")))
 
 
+def _token_before(line: str, end: int) -> str:
+    """The whitespace-free run of `line` that ends at `end`, found by scanning back from
+    `end` only: a regex search from the start of the line for every candidate boundary
+    made a long line quadratic. The runs of successive candidates do not overlap."""
+    start = end
+    while start > 0 and not line[start - 1].isspace():
+        start -= 1
+    return line[start:end]
+
+
 def _is_boundary(line: str, match: re.Match[str]) -> bool:
     if not match.group().startswith("."):
         return True  # ! and ? are never abbreviations
-    before = _TOKEN_BEFORE.search(line, 0, match.start() + 1)
-    token = before.group(1) if before else ""
-    if not _is_abbreviation(token, line[match.end() :]):
+    token = _token_before(line, match.start() + 1)
+    ahead = _AHEAD.match(line, match.end())
+    if not _is_abbreviation(token, ahead.group() if ahead else ""):
         return True
     stem = token.lstrip("\"'“‘([").rstrip(".")
     if len(stem.replace(".", "")) >= 2 and "." in stem:  # "U.S." may end a sentence

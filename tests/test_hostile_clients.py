@@ -216,6 +216,15 @@ def test_a_page_declaring_a_script_url_is_stored_without_it(html):
     assert document.url is None
 
 
+def test_markup_the_stdlib_parser_asserts_on_is_a_422_not_a_500(client):
+    html = "<html><body><p>Hi there my friend, all good.</p><![x y</body></html>"
+    files = {"file": ("page.html", html.encode())}
+    assert (
+        "parsed"
+        in error_of(client.post("/api/documents", files=files, headers=AUTH), 422)["message"]
+    )
+
+
 def test_a_page_declaring_a_web_url_keeps_it():
     html = (
         '<html><head><link rel="canonical" href="javascript:x()">'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from rag.errors import IngestError
 from rag.ingest.urls import web_url
 from rag.types import DocumentMeta
 
@@ -134,8 +135,11 @@ def looks_like_html(text: str) -> bool:
 def html_to_text(html: str) -> tuple[str, DocumentMeta]:
     """Visible article text (scripts, styles, navigation dropped) and declared metadata."""
     parser = _ArticleParser()
-    parser.feed(html)
-    parser.finish()
+    try:
+        parser.feed(html)
+        parser.finish()
+    except AssertionError:  # the stdlib parser asserts on some markup ("<![x"), old Pythons
+        raise IngestError("the HTML could not be parsed (malformed markup)") from None
     lines = "".join(parser.parts).split("\n")
     text = "\n".join(line for line in (" ".join(raw.split()) for raw in lines) if line)
     title = parser.meta.get("title") or " ".join(parser.page_title.split()) or None

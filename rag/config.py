@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         description="FAISS index type; `auto` picks exact search for small indexes and HNSW "
         "above 50,000 vectors (README#vector-index-type).",
     )
+    annotate_entities: bool = Field(
+        default=True,
+        description="Find people, organisations, places, dates and amounts in articles at "
+        "index time (spaCy), so answers must state the kind of thing a question asks for.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `rag serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `rag serve` listens on.")
     top_k: int = Field(default=5, ge=1, le=50, description="Passages returned by default.")

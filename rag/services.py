@@ -23,6 +23,7 @@ from rag.index.build import AddResult, embed_documents
 from rag.index.maintain import IndexTarget, add_documents, remove_documents
 from rag.index.store import IndexStore
 from rag.ingest.chunking import ChunkerParams
+from rag.ingest.entities import Annotator, SpacyAnnotator
 from rag.retrieval.retriever import HybridRetriever
 from rag.types import Document
 
@@ -40,19 +41,35 @@ def chunker_params(settings: Settings) -> ChunkerParams:
     return ChunkerParams(min_words=settings.chunk_min_words, max_words=settings.chunk_max_words)
 
 
-def index_target(settings: Settings, embedder: Embedder) -> IndexTarget:
+def index_target(
+    settings: Settings, embedder: Embedder, annotator: Annotator | None = None
+) -> IndexTarget:
     return IndexTarget(
-        settings.index_dir, embedder, chunker_params(settings), settings.vector_index
+        settings.index_dir,
+        embedder,
+        chunker_params(settings),
+        settings.vector_index,
+        annotator=annotator,
     )
+
+
+def make_annotator(settings: Settings) -> Annotator | None:
+    """The typed-span annotator new articles go through (loads spaCy on first use)."""
+    return SpacyAnnotator() if settings.annotate_entities else None
 
 
 class Services:
     def __init__(
-        self, settings: Settings, *, embedder: Embedder, generator: Generator | None = None
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder,
+        generator: Generator | None = None,
+        annotator: Annotator | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.target = index_target(settings, embedder)
+        self.target = index_target(settings, embedder, annotator)
         self._snapshot: Snapshot | None = None
         self._load_failure: IndexNotReady | None = None
         self._write_lock = threading.Lock()
@@ -67,6 +84,7 @@ class Services:
         *,
         embedder: Embedder | None = None,
         generator: Generator | None = None,
+        annotator: Annotator | None = None,
     ) -> Services:
         """Load the model and the index. An unusable index is recorded, not raised, so the
         server still starts and explains the problem (503) until it is rebuilt."""
@@ -74,6 +92,7 @@ class Services:
             settings,
             embedder=embedder or make_embedder(settings.embed_model, settings.embed_backend),
             generator=generator,
+            annotator=annotator or make_annotator(settings),
         )
         try:
             services._install(services.target.load())
@@ -155,7 +174,13 @@ class Services:
         known = set(store.documents) | {d.content_sha256 for d in store.documents.values()}
         fresh = [d for d in documents if d.id not in known and d.content_sha256 not in known]
         embedded = (
-            embed_documents(fresh, self.embedder, self.target.params, cancelled=cancelled)
+            embed_documents(
+                fresh,
+                self.embedder,
+                self.target.params,
+                cancelled=cancelled,
+                annotator=self.target.annotator,
+            )
             if fresh
             else None
         )

@@ -57,6 +57,9 @@ class Passage(BaseModel):
     end: int
     text: str
     sentences: list[Span]  # absolute offsets into the document text
+    # Typed spans (start, end, type: person, organisation, place, date, number, money,
+    # percentage…), absolute offsets; empty when the index was built without an annotator.
+    entities: list[tuple[int, int, str]] = []
 
 
 class Hit(BaseModel):

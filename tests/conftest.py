@@ -16,6 +16,7 @@ from rag.embedding import Embedder, make_embedder
 from rag.index.maintain import IndexTarget, rebuild
 from rag.index.store import IndexStore
 from rag.ingest.chunking import ChunkerParams
+from rag.ingest.entities import SpacyAnnotator
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -49,7 +50,7 @@ def embedder() -> Embedder:
 def seed_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     """An index of the seeds, built once; tests that change an index copy it first."""
     directory = tmp_path_factory.mktemp("seed-index") / "index"
-    rebuild(IndexTarget(directory, embedder, ChunkerParams()), SEEDS)
+    rebuild(IndexTarget(directory, embedder, ChunkerParams(), annotator=SpacyAnnotator()), SEEDS)
     return directory
 
 

@@ -153,6 +153,19 @@ class SentenceBank:
                         citable=_is_citable(text, start, end),
                     )
                 )
+        # Typed spans (type, text) of each sentence, from the index's annotations.
+        self.entities: list[tuple[tuple[str, str], ...]] = [()] * len(self.refs)
+        for passage_row, passage in enumerate(store.passages):
+            if not passage.entities:
+                continue
+            text = store.documents[passage.document_id].text
+            for ref in self.of_passage(passage_row):
+                self.entities[ref.row] = tuple(
+                    (kind, text[a:b])
+                    for a, b, kind in passage.entities
+                    if ref.start <= a and b <= ref.end
+                )
+        self.annotated = any(p.entities for p in store.passages)
         self.matrix = all_vectors(store.sentence_vectors)
         self.passage_matrix = all_vectors(store.vectors)
         self.terms = [frozenset(lexical_tokens(ref.text)) for ref in self.refs]

@@ -15,6 +15,7 @@ from rag.answer.corroborate import CorroborationPolicy, corroborating
 from rag.answer.evidence import (
     ScoredSpan,
     SentenceBank,
+    SentenceRef,
     Span,
     Weights,
     candidate_spans,
@@ -27,6 +28,7 @@ from rag.answer.models import (
     AnswerMode,
     AnswerSentence,
     Citation,
+    Conflict,
     Corroboration,
     DeltaEvent,
     SourcePassage,
@@ -36,12 +38,25 @@ from rag.answer.models import (
 )
 from rag.answer.questions import Unit, classify, content_terms
 from rag.answer.relations import possessives
+from rag.answer.typed import (
+    ENTITY_TYPES,
+    PRIMARY,
+    TypedAnswer,
+    distinctive_words,
+    expected_answer,
+    fresh_answers,
+    normalise,
+    plain,
+    says_all,
+)
+from rag.answer.typed import ages as _ages
 from rag.embedding import Embedder
 from rag.index.store import IndexStore
 from rag.retrieval.retriever import HybridRetriever
 from rag.retrieval.tokens import lexical_tokens
 from rag.types import Passage
 
+CONTEXT_BEFORE = 3  # sentences before a span that can carry what it refers to
 NOT_COVERED = "The articles don't cover this: no passage in them answers the question."
 _LEADING_CONNECTIVE = re.compile(
     r"^(But|And|However|Nonetheless|Nevertheless|Meanwhile|Still|Yet|Also|In turn|Internally)"
@@ -56,6 +71,8 @@ class SelectionPolicy:
     relative_score: float = 0.95  # extra sentences must score this close to the best
     distinct_below: float = 0.80  # more similar than this to a chosen one: the same fact
     repeat_above: float = 0.80  # this similar to the previous answer: already said
+    rival_score: float = 0.85  # a disagreeing source must score this close to the best
+    same_fact_above: float = 0.80  # and tell the same fact: this similar to the best
 
 
 def source_passage(store: IndexStore, n: int, passage: Passage) -> SourcePassage:
@@ -228,6 +245,38 @@ class ExtractiveAnswerer:
         timings["embed"] = (time.perf_counter() - clock) * 1000
         return vector
 
+    def answering(self, question: str, scored: Sequence[ScoredSpan]) -> list[ScoredSpan]:
+        """The spans that state the kind of thing the question asks for (a name for "who",
+        an amount for "how much") beyond what the question already says, best first. On
+        an index without annotations, or for questions whose wording names no such type,
+        every span."""
+        expected = expected_answer(question)
+        required = distinctive_words(question)
+        scored = [s for s in scored if self._says(s.span, required)]
+        if not (self.bank.annotated and expected in ENTITY_TYPES):
+            return scored
+        return [s for s in scored if self.typed_answers(s.span, expected, question)]
+
+    def _says(self, span: Span, required: Sequence[Sequence[str]]) -> bool:
+        """Every distinctive word is in the span or its immediate context: the three
+        sentences before it in its article, or the article's title."""
+        if not required:
+            return True
+        first = span.refs[0].row
+        context = [
+            self.bank.refs[row].text
+            for row in range(max(first - CONTEXT_BEFORE, 0), first)
+            if self.bank.refs[row].document_id == span.document_id
+        ]
+        title = self.bank.store.documents[span.document_id].label
+        return says_all(plain(" ".join([title, *context, span.text])), required)
+
+    def typed_answers(self, span: Span, expected: str | None, question: str) -> list[TypedAnswer]:
+        if expected not in ENTITY_TYPES:
+            return []
+        spans = [e for row in span.rows for e in self.bank.entities[row]]
+        return fresh_answers(spans, expected, question, span.text)
+
     def answer(
         self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None
     ) -> Answer:
@@ -235,7 +284,10 @@ class ExtractiveAnswerer:
         timings: dict[str, float] = {}
         standalone = contextualize(question, history)
         vector = self.embed_question(standalone.question, timings)
-        scored = self.rank_spans(standalone, vector, top_k or self._top_k, timings)
+        scored = self.answering(
+            standalone.question,
+            self.rank_spans(standalone, vector, top_k or self._top_k, timings),
+        )
         if self.abstention_reason(standalone.question, scored[0] if scored else None):
             scored = []
         return self.compose(question, standalone.question, scored, timings, started)
@@ -267,33 +319,103 @@ class ExtractiveAnswerer:
         *,
         mode: AnswerMode = "extractive",
     ) -> Answer:
-        """The answer from the best spans; with none, the "articles don't cover this" answer."""
+        """The answer from the best spans; with none, the "articles don't cover this" answer.
+        When another credible source states a different answer, both are given as such."""
         clock = time.perf_counter()
+        expected = expected_answer(standalone)
         chosen = self.select(scored) if scored else []
-        citations = [self.citation(n, s.span) for n, s in enumerate(chosen, 1)]
+        rival = self.disagreeing(scored, expected, standalone) if chosen else None
+        if rival is not None:
+            chosen = [scored[0], rival[0]]
+        citations = [
+            self.citation(n, s.span, same_answer=set(self.stated(s.span, expected, standalone)))
+            for n, s in enumerate(chosen, 1)
+        ]
         sentences = [
             AnswerSentence(text=_answer_text(s.span.text), citations=[n])
             for n, s in enumerate(chosen, 1)
         ] or [AnswerSentence(text=NOT_COVERED, citations=[])]
+        conflicts = []
+        if rival is not None:
+            versions = list(rival[1:])
+            conflicts = [Conflict(answer=v, citations=[n]) for n, v in enumerate(versions, 1)]
+            sentences.insert(
+                0,
+                AnswerSentence(
+                    text=f"Sources disagree: {versions[0]} [1]; {versions[1]} [2].", citations=[]
+                ),
+            )
         timings["compose"] = (time.perf_counter() - clock) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(
             question=question,
             standalone_question=standalone,
-            answer=" ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
+            answer=" ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences)
             if chosen
             else NOT_COVERED,
             abstained=not chosen,
             mode=mode,
             sentences=sentences,
             citations=citations,
+            conflicts=conflicts,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
         )
 
-    def citation(self, n: int, span: Span) -> Citation:
+    def _keys_of(self, ref: SentenceRef) -> set[str]:
+        return {normalise(text) for _, text in self.bank.entities[ref.row]} | {
+            normalise(m) for m in _ages(ref.text)
+        }
+
+    def disagreeing(
+        self, scored: Sequence[ScoredSpan], expected: str | None, question: str
+    ) -> tuple[ScoredSpan, str, str] | None:
+        """A credible span of another article that tells the same fact (near-identical
+        wording) with a different answer of the asked type: (that span, the best span's
+        version, its version), or None."""
+        best = scored[0]
+        mine = self.stated(best.span, expected, question)
+        if not mine:
+            return None
+        policy = self._selection
+        for other in scored[1:]:
+            if other.score < policy.rival_score * best.score:
+                break
+            if other.span.document_id == best.span.document_id:
+                continue
+            theirs = self.stated(other.span, expected, question)
+            only_mine = [k for k in mine if k not in self._span_keys(other.span)]
+            only_theirs = [k for k in theirs if k not in self._span_keys(best.span)]
+            if not (only_mine and only_theirs):
+                continue
+            similar = max(
+                float(self.bank.matrix[a] @ self.bank.matrix[b])
+                for a in best.span.rows
+                for b in other.span.rows
+            )
+            if similar >= policy.same_fact_above:
+                return other, mine[only_mine[0]], theirs[only_theirs[0]]
+        return None
+
+    def stated(self, span: Span, expected: str | None, question: str) -> dict[str, str]:
+        """The span's answers of the asked type itself (key -> text as written)."""
+        answers = self.typed_answers(span, expected, question)
+        return {a.key: a.text for a in answers if a.type == PRIMARY.get(expected or "")}
+
+    def _span_keys(self, span: Span) -> set[str]:
+        return {normalise(text) for row in span.rows for _, text in self.bank.entities[row]} | {
+            normalise(m) for m in _ages(span.text)
+        }
+
+    def citation(self, n: int, span: Span, *, same_answer: set[str] | None = None) -> Citation:
+        """Citation `n` of a span. With `same_answer` (the span's typed answers), another
+        article corroborates only if it states one of them: a source that tells the same
+        story with another name or number is not "also reported by"."""
         store = self.retriever.store
         passage = store.passages[span.passage_row]
         document = store.documents[span.document_id]
+        others = corroborating(self.bank, span, policy=self._corroboration)
+        if same_answer and self.bank.annotated:
+            others = [o for o in others if same_answer <= self._keys_of(o)]
         also = [
             Corroboration(
                 document_id=other.document_id,
@@ -303,7 +425,7 @@ class ExtractiveAnswerer:
                 start=other.start,
                 end=other.end,
             )
-            for other in corroborating(self.bank, span, policy=self._corroboration)
+            for other in others
         ]
         return Citation(
             n=n,

@@ -45,6 +45,13 @@ class AnswerSentence(BaseModel):
     citations: list[int]
 
 
+class Conflict(BaseModel):
+    """One version of a fact that sources state differently."""
+
+    answer: str = Field(description="The version, as the source states it.")
+    citations: list[int] = Field(description="The [n] of the sources that state it.")
+
+
 class Answer(BaseModel):
     question: str
     standalone_question: str = Field(description="The question with follow-up context resolved.")
@@ -53,6 +60,11 @@ class Answer(BaseModel):
     mode: AnswerMode
     sentences: list[AnswerSentence]
     citations: list[Citation]
+    conflicts: list[Conflict] = Field(
+        default=[],
+        description="When credible sources state different answers (another name, number or "
+        "place): each version with its citations. Empty when they agree.",
+    )
     timings_ms: dict[str, float]
 
 

@@ -25,6 +25,7 @@ from rag.index.manifest import (
 from rag.index.store import IndexStore
 from rag.index.vectors import IndexType, all_vectors, build_index, choose_kind
 from rag.ingest.chunking import ChunkerParams, chunk_text
+from rag.ingest.entities import Annotator
 from rag.types import Document, Passage
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,17 @@ class EmbeddedDocuments:
 CANCEL_CHECK_TEXTS = 256
 
 
+def annotated(passages: list[Passage], annotator: Annotator | None) -> list[Passage]:
+    """Passages with their typed spans (absolute offsets)."""
+    if annotator is None or not passages:
+        return passages
+    found = annotator.annotate([p.text for p in passages])
+    return [
+        p.model_copy(update={"entities": [(p.start + a, p.start + b, t) for a, b, t in spans]})
+        for p, spans in zip(passages, found, strict=True)
+    ]
+
+
 def embed_documents(
     documents: Sequence[Document],
     embedder: Embedder,
@@ -126,16 +138,17 @@ def embed_documents(
     *,
     progress: bool = False,
     cancelled: Callable[[], bool] | None = None,
+    annotator: Annotator | None = None,
 ) -> EmbeddedDocuments:
-    """Chunk and embed; `cancelled()` is asked between slices (e.g. the client went away)."""
-    passages: list[Passage] = []
-    inputs: list[str] = []
-    sentences: list[str] = []
-    for document in documents:
-        for passage in chunk_text(document.id, document.text, params):
-            passages.append(passage)
-            inputs.append(passage_input(document, passage))
-            sentences.extend(document.text[start:end] for start, end in passage.sentences)
+    """Chunk, annotate and embed; `cancelled()` is asked between slices (e.g. the client
+    went away)."""
+    passages = annotated(
+        [p for document in documents for p in chunk_text(document.id, document.text, params)],
+        annotator,
+    )
+    by_id = {d.id: d for d in documents}
+    inputs = [passage_input(by_id[p.document_id], p) for p in passages]
+    sentences = [by_id[p.document_id].text[a:b] for p in passages for a, b in p.sentences]
     logger.info(
         "embedding %d passages and %d sentences of %d documents",
         len(passages),
@@ -172,9 +185,10 @@ def build_store(
     *,
     index_type: IndexType = "auto",
     progress: bool = False,
+    annotator: Annotator | None = None,
 ) -> IndexStore:
     unique = list({d.content_sha256: d for d in reversed(documents)}.values())[::-1]
-    embedded = embed_documents(unique, embedder, params, progress=progress)
+    embedded = embed_documents(unique, embedder, params, progress=progress, annotator=annotator)
     return _assembled(
         unique,
         embedded.passages,
@@ -228,7 +242,8 @@ def _rebuilt(
         index_type=index_type,
         created_at=old.created_at,
     )
-    return replace(new, manifest=new.manifest.model_copy(update={"seeds": old.seeds}))
+    carried = {"seeds": old.seeds, "annotator": old.annotator}
+    return replace(new, manifest=new.manifest.model_copy(update=carried))
 
 
 def with_documents(
@@ -240,6 +255,7 @@ def with_documents(
     index_type: IndexType = "auto",
     progress: bool = False,
     embedded: EmbeddedDocuments | None = None,
+    annotator: Annotator | None = None,
 ) -> AddResult:
     """Add documents; ones whose content (or id) is already indexed are reported, not added.
     `embedded` holds their vectors when they were computed beforehand (outside the lock)."""
@@ -258,7 +274,7 @@ def with_documents(
     if embedded is not None and added_ids <= {d.id for d in embedded.documents}:
         embedded = embedded.only(added_ids)
     else:
-        embedded = embed_documents(added, embedder, params, progress=progress)
+        embedded = embed_documents(added, embedder, params, progress=progress, annotator=annotator)
     new_store = _rebuilt(
         store,
         [*store.documents.values(), *added],

@@ -34,6 +34,7 @@ from rag.index.store import (
 )
 from rag.index.vectors import IndexType, choose_kind
 from rag.ingest.chunking import ChunkerParams
+from rag.ingest.entities import Annotator
 from rag.ingest.loaders import SeedLoad, load_seeds, seed_files, seed_name, sha256_bytes
 from rag.types import Document
 
@@ -48,6 +49,7 @@ class IndexTarget:
     embedder: Embedder
     params: ChunkerParams
     index_type: IndexType = "auto"
+    annotator: Annotator | None = None  # typed spans at index time (None: none stored)
 
     def load(self) -> IndexStore:
         return load_store(
@@ -88,10 +90,17 @@ def rebuild(
             target.params,
             index_type=target.index_type,
             progress=progress,
+            annotator=target.annotator,
         )
         # Every file seen, indexed or not, so that skipped files and duplicates do not make
         # the index look stale on the next `--if-stale`.
-        store = replace(store, manifest=store.manifest.model_copy(update={"seeds": loaded.files}))
+        annotator = target.annotator.name if target.annotator else None
+        store = replace(
+            store,
+            manifest=store.manifest.model_copy(
+                update={"seeds": loaded.files, "annotator": annotator}
+            ),
+        )
         return save_store(store, target.directory)
 
 
@@ -112,6 +121,9 @@ def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
         choose_kind(manifest.counts.passages, target.index_type),
         choose_kind(manifest.counts.sentences, target.index_type),
     )
+    wanted = target.annotator.name if target.annotator else None
+    if manifest.annotator != wanted:
+        return f"the index was annotated by {manifest.annotator}, the settings ask for {wanted}"
     if (manifest.vector_index, manifest.sentence_vector_index) != expected:
         return (
             f"the vector index type is {manifest.vector_index} / {manifest.sentence_vector_index}"
@@ -144,6 +156,7 @@ def add_documents(
             index_type=target.index_type,
             progress=progress,
             embedded=embedded,
+            annotator=target.annotator,
         )
         if not result.added:
             return result

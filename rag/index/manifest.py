@@ -55,6 +55,7 @@ class Manifest(BaseModel):
     files: dict[str, str]  # file name -> sha256
     # Every file of the seeds folder at build time (path under it -> sha256), indexed or not.
     seeds: dict[str, str] | None = None
+    annotator: str | None = None  # what found the passages' typed spans (None: nothing)
     created_at: str
     updated_at: str
 

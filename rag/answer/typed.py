@@ -1,0 +1,238 @@
+"""Typed answers: what kind of thing a question asks for, and whether a sentence states
+one that the question does not already contain; pure functions.
+
+A sentence that restates the question ("…, a government minister has said.") names the
+topic but not the asked fact; the sentence that answers holds a span of the asked type
+(the minister's name). Spans come from the index's annotations (spaCy at index time).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.retrieval.tokens import fold
+
+# Answer types that are spans of text, checkable against the index's annotations.
+ENTITY_TYPES = frozenset(
+    {"person", "organisation", "place", "date", "number", "money", "percentage", "age"}
+)
+# Which annotation types satisfy each expected type ("who bought X?" may be a firm).
+ACCEPTS = {
+    "person": frozenset({"person", "organisation", "group"}),
+    "organisation": frozenset({"organisation", "group", "person"}),
+    "place": frozenset({"place", "organisation"}),
+    "date": frozenset({"date"}),
+    "number": frozenset({"number", "money", "percentage", "date"}),
+    "money": frozenset({"money", "number"}),
+    "percentage": frozenset({"percentage", "number"}),
+}
+
+_W = r"(?:\w+\s+){0,3}"  # up to three words between the wh-word and its noun
+_ORG_NOUNS = (
+    r"compan(?:y|ies)|firms?|clubs?|teams?|groups?|bands?|part(?:y|ies)|banks?|"
+    r"organi[sz]ations?|airlines?|networks?|channels?|newspapers?|studios?|labels?|"
+    r"broadcasters?|carmakers?|retailers?|manufacturers?|makers?|sides?|brands?|"
+    r"operators?|regulators?|agenc(?:y|ies)|bod(?:y|ies)|institutions?|universit(?:y|ies)"
+)
+_PLACE_NOUNS = (
+    r"countr(?:y|ies)|cit(?:y|ies)|towns?|places?|grounds?|stadiums?|venues?|regions?|"
+    r"states?|nations?|markets?|continents?|locations?|capitals?|islands?|areas?"
+)
+_PERSON_NOUNS = (
+    r"ministers?|players?|actors?|actress(?:es)?|singers?|directors?|chiefs?|boss(?:es)?|"
+    r"managers?|coach(?:es)?|persons?|people|man|men|woman|women|executives?|officials?|"
+    r"leaders?|spokes(?:man|woman|person)|chairman|chairwoman|founders?|presidents?|"
+    r"politicians?|MPs?|stars?|judges?|analysts?|economists?|captains?|strikers?|"
+    r"winners?|members?|secretar(?:y|ies)|commissioners?|governors?|candidates?|"
+    r"owners?|writers?|authors?|rivals?|opponents?|referees?|drivers?|athletes?"
+)
+_MONEY_CUES = (
+    r"cost|costs|pay|paid|pays|price|priced|worth|fee|fees|raise|raised|spend|spent|"
+    r"earn|earned|sell|sold|buy|bought|invest|invested|fine|fined|bid|offer|offered|"
+    r"profits?|loss(?:es)?|sales|revenues?|turnover|budget|deal|debt|valued?|charge"
+)
+_RULES_TEXT = {
+    "percentage": [
+        r"\bwhat (?:percentage|proportion|share|per ?cent)\b",
+        r"\bby how much\b",
+        r"\bhow much (?:did|has|have|had|will|was|were|is|are)\b.*\b(?:rise|rose|fall|fell"
+        r"|grow|grew|increase|decrease|drop|dropped|climb|climbed|jump|jumped|shrink|shrank)\b",
+        r"\bwhat (?:\w+ )?(?:rate|growth)\b",
+    ],
+    "money": [
+        rf"\bhow much\b.*\b(?:{_MONEY_CUES})\b",
+        r"\bwhat (?:\w+ )?(?:price|fee|sum|amount)\b",
+        r"\bhow much (?:money|cash)\b",
+    ],
+    "age": [r"\bhow old\b", r"\bwhat age\b", r"\bat what age\b"],
+    "number": [r"\bhow (?:many|much)\b", r"\bwhat number\b"],
+    "date": [
+        r"\bwhen\b",
+        r"\b(?:what|which|in what) (?:year|date|day|month|time|season|decade)\b",
+        r"\bhow long ago\b|\bsince when\b|\bby when\b",
+    ],
+    "organisation": [rf"\b(?:which|what) {_W}(?:{_ORG_NOUNS})\b"],
+    "place": [r"\bwhere\b", rf"\b(?:which|what) {_W}(?:{_PLACE_NOUNS})\b"],
+    "person": [r"\bwho(?:m|se)?\b", rf"\b(?:which|what) {_W}(?:{_PERSON_NOUNS})\b", r"\bname of\b"],
+    "reason": [
+        r"\bwhy\b|\bfor what reason\b",
+        r"\bwhat (?:was|is|were|are) the reasons?\b",
+        r"\bwhat (?:caused|prompted|led to|explains)\b",
+    ],
+    "method": [
+        r"^\s*(?:and\s+)?how (?:did|does|do|will|would|can|could|was|were|is|are|has|have)\b"
+    ],
+}
+# In this order: "how much did profits rise" asks for a percentage before an amount.
+_RULES = [(kind, re.compile("|".join(parts), re.I)) for kind, parts in _RULES_TEXT.items()]
+
+
+def expected_answer(question: str) -> str | None:
+    """The kind of answer a question asks for, or None when its wording does not say."""
+    own = _CONTEXT_NOTE.sub("", question)  # not the previous question a follow-up carries
+    for kind, pattern in _RULES:
+        if pattern.search(own):
+            return kind
+    return None
+
+
+@dataclass(frozen=True)
+class TypedAnswer:
+    type: str
+    text: str
+
+    @property
+    def key(self) -> str:
+        """Normalised for grouping: "£15.8m" and "15.8m" state the same amount."""
+        return normalise(self.text)
+
+
+# A question about a role ("who heads…", "the chief executive of…") asks for a person.
+_ROLE = re.compile(
+    r"\b(?:heads?|headed|runs?|ran|chairs?|chaired|leads?|led|boss|chief|executive|director"
+    r"|manager|coach|minister|president|chairman|chairwoman|captain|founder|spokes\w+"
+    r"|editor|owner|presenter|player|actor|actress|singer|star|striker|goalkeeper)\b",
+    re.I,
+)
+_NOT_KEY = re.compile(r"[^\w.%]+")
+_LEADING_THE = re.compile(r"^the\s+")
+
+
+def normalise(text: str) -> str:
+    folded = _LEADING_THE.sub("", fold(text))
+    return _NOT_KEY.sub(" ", folded).strip()
+
+
+# An age is stated as one ("the 28-year-old", "aged 45", "45 years old"); any other number
+# near a name ("in six years", "July") is not one.
+_AGE = re.compile(r"\b\d{1,3}(?:-year-old|\s+years?\s+old)\b|\baged\s+\d{1,3}\b", re.I)
+
+
+def fresh_answers(
+    spans: Sequence[tuple[str, str]], expected: str, question: str, text: str = ""
+) -> list[TypedAnswer]:
+    """Typed spans (type, text) of a sentence that could answer: of an accepted type, and
+    not already in the question (the question's own names are not its answer)."""
+    if expected == "age":
+        return [TypedAnswer("age", m.group()) for m in _AGE.finditer(text)]
+    accepted = ACCEPTS.get(expected, frozenset())
+    if expected == "person" and _ROLE.search(question):
+        accepted = frozenset({"person"})  # "who heads X?" is answered by a person
+    asked = f" {normalise(question)} "
+    found = []
+    for kind, text in spans:
+        key = normalise(text)
+        if kind in accepted and key and f" {key} " not in asked:
+            found.append(TypedAnswer(kind, text))
+    # The asked type first: a person for "who", then what else is accepted.
+    return sorted(found, key=lambda a: a.type != _PRIMARY.get(expected, expected))
+
+
+# The type that states the answer itself (a "who" answer is a person's name).
+PRIMARY = {kind: kind for kind in ENTITY_TYPES}
+_PRIMARY = PRIMARY
+
+
+def ages(text: str) -> list[str]:
+    return [m.group() for m in _AGE.finditer(text)]
+
+
+# Qualifiers that pick one thing among several ("the second test", "the women's final"):
+# the answering sentence, or what it stands in, must say them too.
+QUALIFIERS = frozenset(
+    """first second third fourth fifth sixth seventh eighth ninth tenth women's men's
+    women men junior quarterly""".split()
+)
+_QUESTION_TOKEN = re.compile(r"[A-Za-z][\w'’-]*|\d[\d.,]*\d|\d")
+_WH = frozenset("who whom whose what which when where why how whats".split())
+_CONTEXT_NOTE = re.compile(r"\s\([^()]*\)$")
+_NAME_LINKS = frozenset("of the de la von van al bin".split())
+
+
+def distinctive_words(question: str) -> list[list[str]]:
+    """What an answer must be about, not just near: each name of the question ("Biogen
+    Idec", "Republic of Ireland": found if any of its words is), each number ("2004") and
+    each qualifier ("second", "women's"). Groups of alternative words."""
+    groups: list[list[str]] = []
+    name: list[str] = []
+    # A follow-up resolved by appending the previous question ("And Washington? (Who did
+    # Baghdad ask …?)") must be about its own names, not every name of the previous one.
+    own = _CONTEXT_NOTE.sub("", question)
+    for i, token in enumerate(_QUESTION_TOKEN.findall(own)):
+        lowered = token.lower()
+        if token[0].isupper() and i > 0 and lowered not in _WH:
+            name.append(token)
+            continue
+        if name and lowered in _NAME_LINKS:
+            continue
+        if name:
+            groups.append(name)
+            name = []
+        if token[0].isdigit() or lowered in QUALIFIERS:
+            groups.append([token])
+    if name:
+        groups.append(name)
+    return groups
+
+
+_MONTHS = {
+    m: m[:3]
+    for m in "january february march april june july august september october november "
+    "december".split()
+}
+_PUNCTUATION = re.compile(r"[^\w\s]")
+_JOINERS = re.compile(r"[-‐‑–—/]")
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def plain(text: str) -> str:
+    """Lower case, punctuation dropped ("U.S." -> "us", "12,575" -> "12575"), hyphens
+    and slashes as spaces ("post-Saddam" -> "post saddam")."""
+    return " " + _PUNCTUATION.sub("", _JOINERS.sub(" ", fold(text))) + " "
+
+
+def alternatives(group: Sequence[str]) -> list[str]:
+    """Word starts that find a distinctive word in plain text: a name by any of its words,
+    a word's stem-like prefix ("Nigerian" -> "nigeri", "Iraqi" -> "iraq"), a month by its
+    abbreviation, a multi-word name by its initials ("United States" -> "us")."""
+    found = []
+    for word in group:
+        token = plain(_POSSESSIVE.sub("", word)).strip()
+        if not token:
+            continue
+        if token.isdigit():
+            found.append(f" {token} ")
+            continue
+        found.append(" " + token[: max(4, len(token) - 2)])
+        if token in _MONTHS:
+            found.append(f" {_MONTHS[token]}")
+    if len(group) > 1:
+        found.append(" " + "".join(plain(w).strip()[:1] for w in group) + " ")
+    return found
+
+
+def says_all(text: str, groups: Sequence[Sequence[str]]) -> bool:
+    """Every group is in the (plain) text by one of its alternatives."""
+    return all(any(a in text for a in alternatives(g)) for g in groups)

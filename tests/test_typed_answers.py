@@ -1,0 +1,93 @@
+"""Typed answers (issue 13): the sentence that states the asked kind of thing, not the one
+that restates the question; an honest decline when no sentence states it; and sources that
+disagree are shown as such, never listed as corroboration. Real model, real spaCy."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.typed import expected_answer, fresh_answers
+from rag.config import Settings
+from rag.ingest.entities import SpacyAnnotator
+from rag.ingest.loaders import document_from_text
+from rag.services import Services
+from rag.types import DocumentMeta
+from tests.conftest import SEEDS
+
+ADVISER = "What is the name of Prime Minister Sudani's national security adviser?"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which minister announced the reform?", "person"),
+        ("Who bought the club?", "person"),
+        ("Which company bought Yukos?", "organisation"),
+        ("Where was the final played?", "place"),
+        ("When was it founded?", "date"),
+        ("How many jobs were created?", "number"),
+        ("How much did Glazer pay for the club?", "money"),
+        ("How much did profits rise?", "percentage"),
+        ("What percentage of voters backed it?", "percentage"),
+        ("How old is Masoud Barzani?", "age"),
+        ("Why did Tehran rebuff Baghdad?", "reason"),
+        ("How did the firm cut costs?", "method"),
+        ("What did the report say?", None),
+    ],
+)
+def test_the_question_says_what_kind_of_answer_it_wants(question, expected):
+    assert expected_answer(question) == expected
+
+
+def test_a_name_already_in_the_question_is_not_its_answer():
+    spans = [("person", "Kamal Nath"), ("place", "Delhi"), ("person", "Manmohan Singh")]
+    found = fresh_answers(spans, "person", "Did Kamal Nath announce it?")
+    assert [a.text for a in found] == ["Manmohan Singh"]
+    assert fresh_answers([("date", "six years")], "age", "How old is he?", "for six years") == []
+    assert [a.text for a in fresh_answers([], "age", "How old?", "the 28-year-old striker")] == [
+        "28-year-old"
+    ]
+
+
+@pytest.fixture
+def services(tmp_path, index_dir, embedder) -> Services:
+    settings = Settings(index_dir=index_dir, seeds_dir=SEEDS)
+    return Services.load(settings, embedder=embedder, annotator=SpacyAnnotator())
+
+
+def add(services: Services, title: str, text: str) -> None:
+    services.add([document_from_text(text, DocumentMeta(title=title))])
+
+
+def test_the_answer_names_the_minister_rather_than_restating_the_lead(services):
+    add(
+        services,
+        "Ownership rules eased",
+        "India will allow full foreign ownership of construction projects, a government "
+        "minister has said.\nKamal Nath, the commerce minister, announced the decision in "
+        "Delhi on Thursday after a cabinet meeting. The change is expected to draw billions "
+        "of dollars of investment into housing and roads.",
+    )
+    answer = services.answerer().answer(
+        "Which minister said India will allow foreign ownership of construction projects?"
+    )
+    assert not answer.abstained and "Kamal Nath" in answer.answer
+
+
+def test_no_sentence_of_the_asked_type_means_an_honest_decline(services):
+    answer = services.answerer().answer("How old is Masoud Barzani?")
+    assert answer.abstained and not answer.citations
+
+
+def test_sources_that_disagree_are_shown_and_never_listed_as_corroboration(services):
+    original = (SEEDS / "000_9333b7dd7e7da588.txt").read_text("utf-8")
+    altered = original.replace("Qasim al-Araji", "Faleh al-Fayyadh")
+    assert altered != original
+    add(services, "An altered copy", altered)
+    answer = services.answerer().answer(ADVISER)
+    assert {c.answer for c in answer.conflicts} == {"Qasim al-Araji", "Faleh al-Fayyadh"}
+    assert answer.answer.startswith("Sources disagree:")
+    for citation in answer.citations:
+        stated = "Qasim al-Araji" if "Qasim al-Araji" in citation.quote else "Faleh al-Fayyadh"
+        other = ({"Qasim al-Araji", "Faleh al-Fayyadh"} - {stated}).pop()
+        assert all(other not in c.quote for c in citation.also_reported_by)

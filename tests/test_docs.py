@@ -5,7 +5,7 @@ import sys
 
 from rag.cli import main
 from rag.config import Settings
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 README = (ROOT / "README.md").read_text("utf-8")
 

@@ -24,7 +24,7 @@ from rag.ingest.chunking import ChunkerParams
 from rag.ingest.loaders import document_from_text
 from rag.services import Services
 from rag.types import DocumentMeta
-from tests.conftest import SEEDS
+from tests.support import SEEDS
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -16,7 +16,7 @@ from rag.ingest.chunking import ChunkerParams
 from rag.ingest.loaders import load_article_file
 from rag.retrieval.retriever import HybridRetriever
 from rag.types import DocumentMeta
-from tests.conftest import ROOT, SEEDS
+from tests.support import ROOT, SEEDS
 
 QUESTIONS = ["why did Tehran rebuff Baghdad", "When was Al-Nujaba established?", "Kataeb Hezbollah"]
 

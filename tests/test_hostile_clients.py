@@ -253,6 +253,7 @@ def test_an_article_over_the_sentence_limit_is_413_with_the_limit(client):
     assert len(client.get("/api/documents").json()["documents"]) == 5
 
 
+@pytest.mark.slow
 def test_a_write_whose_client_left_stops_and_leaves_the_index_as_it_was(
     api_settings: Settings, embedder
 ):
@@ -377,6 +378,7 @@ def test_the_page_is_served_from_the_package_whatever_the_working_directory(
         assert client.get("/app.js").status_code == 200
 
 
+@pytest.mark.slow
 def test_bulk_indexing_skips_bad_files_lists_them_and_exits_partial(embedder, tmp_path):
     from click.testing import CliRunner
 

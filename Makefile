@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 BENCH_ARGS ?=
 
-.PHONY: run test bench install index clean
+.PHONY: run test test-fast bench install index clean
 
 $(BIN)/python:
 	@echo "==> creating $(VENV) with $(PYTHON)"
@@ -59,6 +59,10 @@ run: index
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+# The inner loop (under 2 minutes): no Chromium, no chat model, no live server, nothing slow.
+test-fast: $(TEST_STAMP)
+	$(BIN)/python -m pytest -m "not slow and not browser and not llm and not live"
 
 # Under an hour on 2 cores (BENCH_ARGS=--quick: a few minutes); writes benchmarks/REPORT.md.
 bench: $(BENCH_STAMP)

@@ -1,62 +1,10 @@
-"""Servers in their own processes on loopback, for the HTTP benchmarks."""
+"""Servers in their own processes on loopback, for the HTTP benchmarks.
+
+The helpers are the test suite's (tests/support.py), shared so the two cannot drift;
+benchmarks may use test helpers, tests never import benchmarks."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from tests.support import Running, free_port, serving
 
-import httpx
-
-
-@dataclass(frozen=True)
-class Running:
-    url: str
-    pid: int
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serving(
-    args: Sequence[str], port: int, health: str, *, env: dict[str, str] | None = None
-) -> Iterator[Running]:
-    """Start `python ARGS` (which must listen on `port`), wait for `health` to answer 200,
-    and stop it on exit."""
-    process = subprocess.Popen(
-        [sys.executable, *args],
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{' '.join(args)} exited with {process.returncode}")
-            try:
-                if httpx.get(url + health, timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{' '.join(args)} did not answer {health} in 300 s")
-            time.sleep(0.3)
-        yield Running(url=url, pid=process.pid)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+__all__ = ["Running", "free_port", "serving"]

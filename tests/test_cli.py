@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from rag.cli import CliContext, main
 from rag.config import Settings
-from tests.conftest import SEEDS
+from tests.support import SEEDS
 
 
 @pytest.fixture

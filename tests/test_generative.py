@@ -18,7 +18,7 @@ from rag.ingest.chunking import ChunkerParams
 from rag.ingest.loaders import document_from_text
 from rag.retrieval.retriever import HybridRetriever
 from rag.types import DocumentMeta
-from tests.conftest import SMOLLM2, require_local_model
+from tests.support import SMOLLM2, require_local_model
 
 TEHRAN = "Why did Tehran rebuff Baghdad?"
 
@@ -217,6 +217,7 @@ def smollm2():
     generator.close()
 
 
+@pytest.mark.llm
 def test_real_small_model_end_to_end_keeps_only_checked_citations(extractive, seed_store, smollm2):
     events = list(GenerativeAnswerer(extractive, smollm2).stream(TEHRAN))
     assert isinstance(events[0], SourcesEvent) and any(isinstance(e, DeltaEvent) for e in events)
@@ -228,6 +229,7 @@ def test_real_small_model_end_to_end_keeps_only_checked_citations(extractive, se
         assert document.text[citation.start : citation.end] == citation.quote
 
 
+@pytest.mark.llm
 def test_real_small_model_is_not_steered_by_a_planted_article(injected, smollm2):
     extractive, _ = injected
     answer = GenerativeAnswerer(extractive, smollm2).answer(

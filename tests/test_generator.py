@@ -14,8 +14,8 @@ import pytest
 from rag.answer.generator import Generator, LocalModelGenerator, make_generator
 from rag.answer.llama_server import LocalModelServer, system_info
 from rag.errors import ModelUnavailable
-from tests.conftest import SMOLLM2 as MODEL
-from tests.conftest import require_llama_runtime, require_local_model
+from tests.support import SMOLLM2 as MODEL
+from tests.support import require_llama_runtime, require_local_model
 
 SYSTEM = "You are a concise assistant."
 USER = "Name the capital of France in one word."
@@ -30,6 +30,7 @@ def generator() -> Iterator[Generator]:
     generator.close()
 
 
+@pytest.mark.llm
 def test_stream_yields_text_deltas(generator: Generator) -> None:
     deltas = list(generator.stream(SYSTEM, USER))
     assert deltas and all(isinstance(d, str) and d for d in deltas)
@@ -37,6 +38,7 @@ def test_stream_yields_text_deltas(generator: Generator) -> None:
     assert generator.name == "llamacpp:smollm2"
 
 
+@pytest.mark.llm
 def test_temperature_zero_is_deterministic(generator: Generator) -> None:
     first = "".join(generator.stream(SYSTEM, USER))
     second = "".join(generator.stream(SYSTEM, USER))
@@ -58,6 +60,7 @@ def test_openai_needs_base_url() -> None:
         make_generator("openai", model="any")
 
 
+@pytest.mark.llm
 def test_runtime_system_info_shows_no_amx(generator: LocalModelGenerator) -> None:
     """The prebuilt runtime's CPU backend (issue 11: AMX faults on some Intel VMs)."""
     info = system_info()
@@ -67,6 +70,7 @@ def test_runtime_system_info_shows_no_amx(generator: LocalModelGenerator) -> Non
     assert generator.system_info == info  # what the serving child reports, too
 
 
+@pytest.mark.llm
 def test_a_crash_mid_answer_is_reported_and_the_next_request_restarts(
     generator: LocalModelGenerator,
 ) -> None:
@@ -83,6 +87,7 @@ def test_a_crash_mid_answer_is_reported_and_the_next_request_restarts(
     assert generator.server.pid not in (None, crashed)
 
 
+@pytest.mark.llm
 def test_a_child_that_stops_answering_is_stopped_and_reported() -> None:
     """A hung child (here the real one, frozen with SIGSTOP mid-answer) times out."""
     require_local_model()

@@ -24,7 +24,7 @@ from rag.ingest.chunking import ChunkerParams
 from rag.ingest.loaders import document_from_text
 from rag.services import Services
 from rag.types import DocumentMeta
-from tests.conftest import SEEDS
+from tests.support import SEEDS
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -262,6 +262,7 @@ def test_an_article_over_the_sentence_limit_is_413_with_the_limit(client):
     assert len(client.get("/api/documents").json()["documents"]) == 5
 
 
+@pytest.mark.slow
 def test_a_write_whose_client_left_stops_and_leaves_the_index_as_it_was(
     api_settings: Settings, embedder
 ):
@@ -386,6 +387,7 @@ def test_the_page_is_served_from_the_package_whatever_the_working_directory(
         assert client.get("/app.js").status_code == 200
 
 
+@pytest.mark.slow
 def test_bulk_indexing_skips_bad_files_lists_them_and_exits_partial(embedder, tmp_path):
     from click.testing import CliRunner
 

@@ -16,7 +16,7 @@ from rag.ingest.chunking import ChunkerParams
 from rag.ingest.loaders import load_article_file
 from rag.retrieval.retriever import HybridRetriever
 from rag.types import DocumentMeta
-from tests.conftest import ROOT, SEEDS
+from tests.support import ROOT, SEEDS
 
 QUESTIONS = ["why did Tehran rebuff Baghdad", "When was Al-Nujaba established?", "Kataeb Hezbollah"]
 
@@ -145,6 +145,7 @@ def test_remove_leaves_no_orphans_and_is_never_returned(target: IndexTarget, emb
         remove_documents(target, [removed])
 
 
+@pytest.mark.slow
 def test_rebuild_keeps_articles_added_earlier(target: IndexTarget, tmp_path):
     document = load_article_file(write_article(tmp_path), DocumentMeta(outlet="Wire"))
     add_documents(target, [document])
@@ -209,6 +210,7 @@ def test_index_type_rule_exact_when_small_approximate_when_large():
     assert choose_kind(50, "ivf") == "Flat"  # too few vectors to train lists
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index_type", ["hnsw", "ivf"])
 def test_approximate_index_types_persist_and_find_what_exact_search_finds(
     index_type, seed_store, embedder, tmp_path: Path
@@ -231,6 +233,7 @@ def test_approximate_index_types_persist_and_find_what_exact_search_finds(
     assert target.load().vectors.ntotal == len(removed.passages)
 
 
+@pytest.mark.slow
 def test_onnx_and_torch_backends_agree_and_their_indexes_are_not_mixed_up(index_dir: Path):
     from rag.embedding import make_embedder
 

@@ -11,7 +11,7 @@ from rag.ingest.loaders import (
     read_seed_manifest,
 )
 from rag.types import DocumentMeta
-from tests.conftest import SEEDS
+from tests.support import SEEDS
 
 
 def test_seed_manifest_covers_every_seed_and_states_only_what_the_text_states():

@@ -1,11 +1,10 @@
 import pytest
 
-from benchmarks.retrieval_hit_rates import DEPTHS, hit_rates
 from rag.errors import InvalidInput
 from rag.retrieval.fusion import reciprocal_rank_fusion
 from rag.retrieval.retriever import HybridRetriever
 from rag.retrieval.tokens import lexical_tokens
-from tests.conftest import DATA, read_jsonl
+from tests.support import DATA, DEPTHS, hit_rates, read_jsonl
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from rag.index.manifest import sha256_file
 from rag.index.store import verify_files
 from rag.ingest.chunking import ChunkerParams
 from rag.services import Services
-from tests.conftest import ROOT, SEEDS
+from tests.support import ROOT, SEEDS, free_port, serving
 
 AUTH = {"Authorization": "Bearer s3cret-token"}
 PROBES = ["why did Tehran rebuff Baghdad", "Kataeb Hezbollah founded", "Masoud Barzani warning"]
@@ -300,21 +300,23 @@ def test_errors_never_leak_internals(client):
 
 
 @pytest.mark.slow
+@pytest.mark.live
 def test_short_load_run_has_no_server_errors_and_loses_no_writes(seed_index_dir, tmp_path):
     """16 clients for 20 s against `rag serve` in its own process (the full 60 s run:
-    `python -m benchmarks.load`, see SECURITY.md)."""
-    import asyncio
+    `python -m benchmarks.load`, see SECURITY.md). The load generator is that benchmark,
+    run as a program: tests never import `benchmarks`."""
     import shutil
-
-    from benchmarks.load import run
-    from benchmarks.servers import free_port, serving
 
     index = tmp_path / "index"
     shutil.copytree(seed_index_dir, index)
     port = free_port()
     env = {"RAG_INDEX_DIR": str(index), "RAG_API_TOKEN": "load-token", "RAG_LOG_LEVEL": "WARNING"}
     with serving(["-m", "rag", "serve", "--port", str(port)], port, "/api/health", env=env) as s:
-        report = asyncio.run(run(s.url, s.pid, clients=16, seconds=20, token="load-token"))
+        load = [sys.executable, "-m", "benchmarks.load", "--url", s.url, "--pid", str(s.pid)]
+        load += ["--clients", "16", "--seconds", "20", "--token", "load-token", "--json"]
+        result = subprocess.run(load, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.stdout.strip(), result.stderr
+    report = json.loads(result.stdout)
     assert report["requests"] > 50, report
     assert report["server_errors"] == 0 and report["transport_errors"] == 0, report
     assert report["lost_writes"] == [], report

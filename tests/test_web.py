@@ -37,6 +37,8 @@ NARROW = {"width": 375, "height": 800}
 TIMEOUT_MS = 15_000
 TEHRAN = "Why did Tehran rebuff Baghdad?"
 
+pytestmark = pytest.mark.browser  # and `live`, from the live_server fixture
+
 
 def _browser_missing() -> str | None:
     if not CHROMIUM.is_file():

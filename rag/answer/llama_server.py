@@ -8,7 +8,7 @@ next request starts a fresh child. Our process never loads llama.cpp's native co
 The wheel is one statically linked library built with GGML_NATIVE=OFF (SSE3 to AVX2, FMA,
 F16C; no AVX-512, no AMX) and no dynamically loaded backends, so what runs does not depend on
 the machine that built it or on the CPU flags of the one running it. The child still refuses
-to serve when the runtime reports AMX (README#generative-runtime).
+to serve when the runtime reports AMX (docs/architecture.md#generative-runtime).
 
 Child usage: python -m rag.answer.llama_server MODEL.gguf [--ctx N] [--threads N]
     [--max-tokens N]; or --system-info alone. It prints one JSON line when ready, then serves
@@ -52,7 +52,7 @@ class Endpoint:
 
 
 def default_threads() -> int:
-    """Half the cores: holds up best on a shared machine (README#settings)."""
+    """Half the cores: holds up best on a shared machine (docs/settings.md)."""
     return max(1, (os.cpu_count() or 2) // 2)
 
 

@@ -1,10 +1,10 @@
 """FAISS indexes over unit vectors (inner product = cosine similarity), and the rule that
 picks exact or approximate search by size.
 
-The rule (measured by `benchmarks/scale.py`, figures in benchmarks/REPORT.md): below
-EXACT_LIMIT vectors exact search takes a few milliseconds and costs nothing to build, so it
-wins; above it, HNSW answers in well under a millisecond at recall@10 >= 0.95 where exact
-search grows linearly (8 ms at 100k vectors, 85 ms at a million, on two cores)."""
+The rule comes from `benchmarks/scale.py` (its figures are in benchmarks/REPORT.md#scale,
+and only there): below EXACT_LIMIT vectors exact search is fast and costs nothing to build,
+so it wins; above it, HNSW answers far faster at a recall close to exact search's, whose
+time grows linearly with the number of vectors."""
 
 from __future__ import annotations
 

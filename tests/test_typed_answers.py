@@ -91,3 +91,23 @@ def test_sources_that_disagree_are_shown_and_never_listed_as_corroboration(servi
         stated = "Qasim al-Araji" if "Qasim al-Araji" in citation.quote else "Faleh al-Fayyadh"
         other = ({"Qasim al-Araji", "Faleh al-Fayyadh"} - {stated}).pop()
         assert all(other not in c.quote for c in citation.also_reported_by)
+
+
+def test_the_conflict_reaches_api_and_openai_clients(services):
+    from fastapi.testclient import TestClient
+
+    from rag.api.app import create_app
+
+    original = (SEEDS / "000_9333b7dd7e7da588.txt").read_text("utf-8")
+    add(services, "An altered copy", original.replace("Qasim al-Araji", "Faleh al-Fayyadh"))
+    with TestClient(create_app(services.settings, services=services)) as client:
+        asked = client.post("/api/ask", json={"question": ADVISER}).json()
+        chat = client.post(
+            "/v1/chat/completions", json={"messages": [{"role": "user", "content": ADVISER}]}
+        ).json()
+        streamed = client.post("/api/ask/stream", json={"question": ADVISER}).text
+    names = {"Qasim al-Araji", "Faleh al-Fayyadh"}
+    assert {c["answer"] for c in asked["conflicts"]} == names
+    assert {c["answer"] for c in chat["conflicts"]} == names
+    assert chat["choices"][0]["message"]["content"].startswith("Sources disagree:")
+    assert '"conflicts": [{"answer"' in streamed

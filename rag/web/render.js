@@ -70,6 +70,24 @@ function sourcesList(answer) {
   return section;
 }
 
+/** Sources that state different answers: each version with its source's chip. */
+function conflictBox(conflicts, byNumber) {
+  const box = el("div", "answer__conflict");
+  box.setAttribute("role", "note");
+  box.append(el("strong", "answer__conflict-title", "Sources disagree"));
+  const list = el("ul", "answer__conflict-list");
+  for (const conflict of conflicts) {
+    const item = el("li", null, conflict.answer);
+    for (const n of conflict.citations) {
+      const citation = byNumber.get(n);
+      if (citation) item.append(document.createTextNode("\u2009"), chip(citation));
+    }
+    list.append(item);
+  }
+  box.append(list);
+  return box;
+}
+
 function copyButton(answer) {
   const node = button("button button--ghost button--small", "Copy", async () => {
     const ok = await copyText(plainText(answer));
@@ -126,8 +144,12 @@ export function createTurn(question, { onBrowse }) {
         answerBox.append(head, hint);
       } else {
         const byNumber = new Map(answer.citations.map((c) => [c.n, c]));
+        const conflicts = answer.conflicts || [];
+        if (conflicts.length) answerBox.append(conflictBox(conflicts, byNumber));
         const paragraph = el("p", "answer__text");
-        answer.sentences.forEach((sentence, index) => {
+        // With a conflict, the first sentence is its plain-text form: the box shows it.
+        const shown = conflicts.length ? answer.sentences.slice(1) : answer.sentences;
+        shown.forEach((sentence, index) => {
           if (index) paragraph.append(document.createTextNode(" "));
           paragraph.append(document.createTextNode(sentence.text));
           for (const n of sentence.citations) {

@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rag import limits
-from rag.answer.models import AnswerEvent, AnswerMode, Citation, StreamEvent, Turn
+from rag.answer.models import AnswerEvent, AnswerMode, Citation, Conflict, StreamEvent, Turn
 from rag.api.deps import ServicesDep
 from rag.api.routes.ask import SSE_HEADERS
 from rag.api.schemas import TurnText
@@ -101,6 +101,7 @@ class ChatCompletion(BaseModel):
     choices: list[Choice]
     usage: Usage = Usage()
     citations: list[Citation]
+    conflicts: list[Conflict] = []
     abstained: bool
     standalone_question: str
 
@@ -171,6 +172,7 @@ def _completion_stream(events: Iterable[StreamEvent], model: str) -> Iterator[st
                 {},
                 finish="stop",
                 citations=[c.model_dump() for c in answer.citations],
+                conflicts=[c.model_dump() for c in answer.conflicts],
                 abstained=answer.abstained,
             )
     except RagError as exc:
@@ -206,6 +208,7 @@ def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
         model=body.model,
         choices=[Choice(message=ChoiceMessage(content=answer.answer))],
         citations=answer.citations,
+        conflicts=answer.conflicts,
         abstained=answer.abstained,
         standalone_question=answer.standalone_question,
     )

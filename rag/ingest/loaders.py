@@ -13,7 +13,8 @@ from pydantic import BaseModel, ValidationError
 from rag import limits
 from rag.errors import ArticleTooLarge, IngestError
 from rag.ingest.cleaning import clean_article
-from rag.ingest.html import html_to_text, looks_like_html
+from rag.ingest.html import looks_like_html
+from rag.ingest.page import extract_page
 from rag.ingest.sentences import split_sentences
 from rag.types import Document, DocumentMeta
 
@@ -93,8 +94,9 @@ def document_from_text(
 ) -> Document:
     """Clean an article and wrap it as a Document; ids of added articles come from content."""
     if looks_like_html(raw):
-        raw, declared = html_to_text(raw)
-        meta = DocumentMeta(**{**declared.model_dump(), **meta.model_dump(exclude_none=True)})
+        page = extract_page(raw)
+        raw = page.text
+        meta = DocumentMeta(**{**page.meta.model_dump(), **meta.model_dump(exclude_none=True)})
     clean = clean_article(raw)
     sentences = split_sentences(clean.text)
     if len(sentences) > limits.ARTICLE_SENTENCES:

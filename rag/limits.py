@@ -25,3 +25,5 @@ ARTICLE_SENTENCES = 3000
 # machine: 25,000 elements (a long live blog saved from a browser has a few thousand) take
 # about 6 s; a 1 MB page of 200,000 empty paragraphs would take 50 s, so it is refused.
 PAGE_ELEMENTS = 25_000
+# A JSON Lines export or a feed file holds many articles, each within the limits above.
+EXPORT_FILE_BYTES = 256 * 1024 * 1024

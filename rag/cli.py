@@ -124,7 +124,8 @@ def index_command(
         f"into {settings.index_dir}"
     )
     if loaded.skipped:
-        click.echo(f"skipped {len(loaded.skipped)} of {len(loaded.files)} files:", err=True)
+        # A .jsonl line or a feed entry counts as one, so the count may exceed the files'.
+        click.echo(f"skipped {len(loaded.skipped)} ({len(loaded.files)} files read):", err=True)
         for skipped in loaded.skipped:
             click.echo(f"  {skipped.file}: {skipped.reason}", err=True)
         ctx.exit(PARTIAL_EXIT)
@@ -147,7 +148,10 @@ def add_command(ctx: click.Context, inputs: tuple[Path, ...], **meta: str | None
     from rag.types import DocumentMeta
 
     if any(meta.values()) and (len(inputs) > 1 or not is_single_article(inputs[0])):
-        raise click.UsageError("--title/--outlet/--published/--url apply to one article file")
+        raise click.UsageError(
+            "--title/--outlet/--published/--url apply to one file at a time "
+            "(one article: not a folder, .jsonl or feed)"
+        )
     if meta.get("url") and web_url(meta["url"]) is None:
         raise click.UsageError(f"--url must be an http:// or https:// URL, not {meta['url']!r}")
     loaded = load_inputs(inputs, DocumentMeta(**meta), progress=_read_progress())

@@ -153,7 +153,7 @@ def test_load_inputs_recurses_reads_every_kind_and_lists_what_it_skipped(tmp_pat
     ]
     assert loaded.files == 4
     reasons = {s.file: s.reason for s in loaded.skipped}
-    assert reasons[str(tmp_path / "missing.txt")] == "no such file or folder"
+    assert reasons[str(tmp_path / "missing.txt")] == "cannot read it: no such file or folder"
     assert "is empty" in reasons[str(tmp_path / "archive" / "2024" / "empty.txt")]
     assert "no summary or content" in reasons["gulf_wire.rss entry 3"]
     assert "not JSON" in reasons["export.jsonl line 2"]
@@ -218,7 +218,7 @@ def test_rag_add_of_only_bad_input_fails_and_adds_nothing(run, tmp_path):
 def test_metadata_flags_apply_to_one_article_file_only(run, tmp_path):
     export = write_jsonl(tmp_path / "export.jsonl", [GOOD])
     result = run("add", str(export), "--outlet", "Wire")
-    assert result.exit_code == 2 and "one article file" in result.output
+    assert result.exit_code == 2 and "one file at a time" in result.output
 
 
 def test_rag_index_reads_jsonl_and_feeds_in_the_seeds_folder(run, tmp_path):

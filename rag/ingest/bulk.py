@@ -46,7 +46,7 @@ def input_files(paths: Sequence[Path]) -> tuple[dict[Path, str], list[Skipped]]:
         elif path.is_file():
             files.setdefault(path, path.name)
         else:
-            missing.append(Skipped(str(path), "no such file or folder"))
+            missing.append(Skipped(str(path), "cannot read it: no such file or folder"))
     return files, missing
 
 

@@ -217,6 +217,7 @@ def documents_from_file(
     common = {"origin": origin, "source_file": name, "source_sha256": sha}
     documents: list[Document] = []
     skipped: list[Skipped] = []
+    parts: list[tuple[str, int, str, DocumentMeta, str | None]] = []  # where, n, text, meta, id
     if suffix not in MULTI_SUFFIXES:
         text, encoding = decode_article_bytes(data, name)
         document = document_from_text(text, meta, document_id=document_id, name=name, **common)
@@ -224,11 +225,10 @@ def documents_from_file(
     if suffix in FEED_SUFFIXES:
         entries, left_out = read_feed(data, name)
         skipped += [Skipped(f"{name} entry {n}", reason) for n, reason in left_out]
-        parts = [(f"{name} entry {e.number}", e.number, e.text, e.meta, None) for e in entries]
+        parts += [(f"{name} entry {e.number}", e.number, e.text, e.meta, None) for e in entries]
         encoding = "utf-8"  # feedparser follows the feed's own declaration
     else:
         text, encoding = decode_article_bytes(data, name)
-        parts = []
         for line in read_records(text):
             if line.record is None:
                 skipped.append(Skipped(f"{name} line {line.line}", line.problem or "invalid"))

@@ -51,7 +51,8 @@ def input_files(paths: Sequence[Path]) -> tuple[dict[Path, str], list[Skipped]]:
 
 
 def is_single_article(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() not in MULTI_SUFFIXES
+    """Not a folder, .jsonl or feed (a missing file is reported when it is read)."""
+    return not path.is_dir() and path.suffix.lower() not in MULTI_SUFFIXES
 
 
 def load_inputs(

@@ -159,6 +159,8 @@ def add_command(ctx: click.Context, inputs: tuple[Path, ...], **meta: str | None
         reasons = "; ".join(f"{s.file}: {s.reason}" for s in loaded.skipped)
         raise click.ClickException(f"nothing to add ({reasons or 'no article files found'})")
     click.echo(f"read {loaded.files} files: {len(loaded.documents)} articles", err=True)
+    for name, encoding in loaded.decoded:
+        click.echo(f"note: {name} is not UTF-8; read it as {encoding}", err=True)
     result = add_documents(_target(ctx, _settings(ctx)), loaded.documents, progress=True)
     for document in result.added:
         click.echo(f"added {document.id}: {document.label}")

@@ -140,18 +140,23 @@ def test_load_inputs_recurses_reads_every_kind_and_lists_what_it_skipped(tmp_pat
     shutil.copy(FEEDS / "gulf_wire.rss", tmp_path / "archive" / "gulf_wire.rss")
     shutil.copy(PAGES / "jsonld_news.html", tmp_path / "archive" / "2024" / "port.html")
     (tmp_path / "archive" / "2024" / "empty.txt").write_bytes(b"")
+    (tmp_path / "archive" / "latin1.txt").write_bytes(
+        "Caf\u00e9 prices rise. Tea costs \u00a32.".encode("latin-1")
+    )
     (tmp_path / "archive" / ".hidden" / "x.txt").write_text("Hidden. Not read at all.")
     (tmp_path / "archive" / "notes.md").write_text("Not an article suffix. Not read.")
     export = write_jsonl(tmp_path / "export.jsonl", [GOOD, "{broken"])
     loaded = load_inputs([tmp_path / "archive", export, tmp_path / "missing.txt"], DocumentMeta())
     titles = sorted(d.title or "" for d in loaded.documents)
     assert titles == [
+        "",
         "Basra oil exports rise in May",
         "Erbil flights resume",
         "Ferry service to Kuwait resumes",
         "Iraq reopens Umm Qasr port after sandstorm",
     ]
-    assert loaded.files == 4
+    assert loaded.files == 5
+    assert loaded.decoded == [(str(tmp_path / "archive" / "latin1.txt"), "cp1252")]
     reasons = {s.file: s.reason for s in loaded.skipped}
     assert reasons[str(tmp_path / "missing.txt")] == "cannot read it: no such file or folder"
     assert "is empty" in reasons[str(tmp_path / "archive" / "2024" / "empty.txt")]

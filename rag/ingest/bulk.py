@@ -30,6 +30,7 @@ class BulkLoad:
     documents: list[Document]
     skipped: list[Skipped]
     files: int
+    decoded: list[tuple[str, str]]  # (file, encoding) for files that were not UTF-8
 
 
 def input_files(paths: Sequence[Path]) -> tuple[dict[Path, str], list[Skipped]]:
@@ -61,6 +62,7 @@ def load_inputs(
     """Every article in `paths`; `meta` applies to each (the CLI allows it for one file)."""
     files, skipped = input_files(paths)
     documents: list[Document] = []
+    decoded: list[tuple[str, str]] = []
     for done, (path, name) in enumerate(files.items(), start=1):
         try:
             data = _read(path)
@@ -70,9 +72,11 @@ def load_inputs(
         else:
             documents += loaded.documents
             skipped += loaded.skipped
+            if loaded.encoding not in ("utf-8", "utf-16"):
+                decoded.append((str(path), loaded.encoding))
         if progress:
             progress(done, len(files), len(documents), len(skipped))
-    return BulkLoad(documents=documents, skipped=skipped, files=len(files))
+    return BulkLoad(documents=documents, skipped=skipped, files=len(files), decoded=decoded)
 
 
 def _read(path: Path) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,36 +124,64 @@ def index_command(
         f"into {settings.index_dir}"
     )
     if loaded.skipped:
-        click.echo(f"skipped {len(loaded.skipped)} of {len(loaded.files)} files:", err=True)
+        # A .jsonl line or a feed entry counts as one, so the count may exceed the files'.
+        click.echo(f"skipped {len(loaded.skipped)} ({len(loaded.files)} files read):", err=True)
         for skipped in loaded.skipped:
             click.echo(f"  {skipped.file}: {skipped.reason}", err=True)
         ctx.exit(PARTIAL_EXIT)
 
 
 @main.command("add")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--title", help="Title, if the article does not state one in its first line.")
 @click.option("--outlet", help="Publishing outlet.")
 @click.option("--published", help="Publication date.")
 @click.option("--url", help="Where the article was published.")
 @click.pass_context
-def add_command(ctx: click.Context, files: tuple[Path, ...], **meta: str | None) -> None:
-    """Add plain-text or HTML articles without re-embedding the rest."""
+def add_command(ctx: click.Context, inputs: tuple[Path, ...], **meta: str | None) -> None:
+    """Add articles without re-embedding the rest: plain-text or HTML files, folders of them
+    (recursing), .jsonl exports (one article a line) and RSS/Atom feeds (.xml, .rss, .atom).
+    Bad files, lines or entries are skipped and listed; the exit status is then 3."""
     from rag.index.maintain import add_documents
-    from rag.ingest.loaders import load_article_file
+    from rag.ingest.bulk import is_single_article, load_inputs
     from rag.ingest.urls import web_url
     from rag.types import DocumentMeta
 
-    if len(files) > 1 and any(meta.values()):
-        raise click.UsageError("--title/--outlet/--published/--url apply to one file at a time")
+    if any(meta.values()) and (len(inputs) > 1 or not is_single_article(inputs[0])):
+        raise click.UsageError(
+            "--title/--outlet/--published/--url apply to one file at a time "
+            "(one article: not a folder, .jsonl or feed)"
+        )
     if meta.get("url") and web_url(meta["url"]) is None:
         raise click.UsageError(f"--url must be an http:// or https:// URL, not {meta['url']!r}")
-    documents = [load_article_file(path, DocumentMeta(**meta)) for path in files]
-    result = add_documents(_target(ctx, _settings(ctx)), documents, progress=True)
+    loaded = load_inputs(inputs, DocumentMeta(**meta), progress=_read_progress())
+    if not loaded.documents:
+        reasons = "; ".join(f"{s.file}: {s.reason}" for s in loaded.skipped)
+        raise click.ClickException(f"nothing to add ({reasons or 'no article files found'})")
+    click.echo(f"read {loaded.files} files: {len(loaded.documents)} articles", err=True)
+    for name, encoding in loaded.decoded:
+        click.echo(f"note: {name} is not UTF-8; read it as {encoding}", err=True)
+    result = add_documents(_target(ctx, _settings(ctx)), loaded.documents, progress=True)
     for document in result.added:
         click.echo(f"added {document.id}: {document.label}")
     for document in result.duplicates:
         click.echo(f"already indexed (same content), nothing to do: {document.source_file}")
+    if loaded.skipped:
+        click.echo(f"skipped {len(loaded.skipped)}:", err=True)
+        for skipped in loaded.skipped:
+            click.echo(f"  {skipped.file}: {skipped.reason}", err=True)
+        ctx.exit(PARTIAL_EXIT)
+
+
+def _read_progress() -> Callable[[int, int, int, int], None]:
+    """Counts on stderr while files are read: every 100 files and at the end."""
+
+    def report(done: int, total: int, articles: int, skipped: int) -> None:
+        if total > 1 and (done % 100 == 0 or done == total):
+            line = f"read {done}/{total} files: {articles} articles, {skipped} skipped"
+            click.echo(line, err=True)
+
+    return report
 
 
 @main.command("remove")

@@ -21,3 +21,9 @@ ARTICLE_FILE_BYTES = 10 * 1024 * 1024
 # Each sentence is embedded: 3,000 sentences take about 30 s on 2 cores, a book chapter
 # or two, and ten times the longest article in the BBC archive.
 ARTICLE_SENTENCES = 3000
+# HTML pages go through trafilatura, which spends about 0.25 ms per element on a 2-core
+# machine: 25,000 elements (a long live blog saved from a browser has a few thousand) take
+# about 6 s; a 1 MB page of 200,000 empty paragraphs would take 50 s, so it is refused.
+PAGE_ELEMENTS = 25_000
+# A JSON Lines export or a feed file holds many articles, each within the limits above.
+EXPORT_FILE_BYTES = 256 * 1024 * 1024

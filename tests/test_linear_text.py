@@ -16,13 +16,17 @@ from typing import Any
 
 import pytest
 
+from rag import limits
 from rag.answer.checker import split_claims
 from rag.answer.followup import contextualize, entities, strip_markers
 from rag.answer.models import Turn
 from rag.answer.prompt import is_instruction, sanitize
+from rag.errors import IngestError
 from rag.ingest.cleaning import clean_article
 from rag.ingest.html import html_to_text
+from rag.ingest.loaders import document_from_text
 from rag.ingest.sentences import split_sentences
+from rag.types import DocumentMeta
 
 SIZE = 1_000_000  # characters: a 1 MiB request body
 DEADLINE = 20.0  # seconds; the fixed code needs well under 2 on a laptop
@@ -132,6 +136,25 @@ def test_clean_article_is_linear(raw: str) -> None:
 )
 def test_html_to_text_is_linear(html: str) -> None:
     _finishes(html_to_text, "<p>Intro</p>" + html)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [_repeat("<x"), _repeat("<!--"), _repeat("</"), _repeat("<sourcex"), _repeat("<p>a ")],
+    ids=["open-tags", "open-comments", "open-end-tags", "open-tags-with-names", "paragraphs"],
+)
+def test_trafilatura_page_extraction_is_linear(html: str) -> None:
+    """Uploaded HTML goes through trafilatura (rag.ingest.page) after a count of its
+    elements: more than limits.PAGE_ELEMENTS is refused at once, fewer are parsed by lxml."""
+    _finishes(_upload, "<html><body><p>Intro.</p>" + html)
+    _finishes(_upload, "<html><body><p>Intro.</p>" + html[: 4 * limits.PAGE_ELEMENTS])
+
+
+def _upload(html: str) -> None:
+    try:
+        document_from_text(html, DocumentMeta())
+    except IngestError as error:  # refused (no text, too many elements) is fine; hanging is not
+        assert "no text" in str(error) or "HTML elements" in str(error)
 
 
 def test_html_to_text_drops_what_is_left_open_at_the_end() -> None:

@@ -48,7 +48,8 @@ def test_html_article_keeps_text_and_declared_metadata_only(tmp_path: Path):
     )
     document = load_article_file(page, DocumentMeta())
     assert document.outlet == "The Daily"
-    assert document.title == "Page"
+    # The page's one <h1> is its headline; the <title> ("Page") is the site's tab label.
+    assert document.title == "Talks stall in Baghdad"
     assert "alert" not in document.text and "color" not in document.text
     assert "Home | World" not in document.text and "© Daily" not in document.text
     assert "Officials met on Monday. They did not agree." in document.text

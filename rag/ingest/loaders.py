@@ -1,4 +1,5 @@
-"""Article files (plain text or HTML) and the seeds manifest -> canonical Documents."""
+"""Article files (plain text, HTML, JSON Lines exports, RSS/Atom feeds) and the seeds
+manifest -> canonical Documents."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from pydantic import BaseModel, ValidationError
 from rag import limits
 from rag.errors import ArticleTooLarge, IngestError
 from rag.ingest.cleaning import clean_article
-from rag.ingest.html import html_to_text, looks_like_html
+from rag.ingest.feeds import FEED_SUFFIXES, read_feed
+from rag.ingest.html import looks_like_html
+from rag.ingest.page import extract_page
+from rag.ingest.records import RECORD_SUFFIXES, read_records
 from rag.ingest.sentences import split_sentences
 from rag.types import Document, DocumentMeta
 
@@ -21,6 +25,9 @@ SEEDS_MANIFEST = "manifest.json"
 _WORD = re.compile(r"\w\w")
 _ACCENT_RUN = re.compile(r"[^\x00-\x7f]{4}")
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
+# Files that hold many articles: one a line (.jsonl), one an entry (feeds).
+MULTI_SUFFIXES = RECORD_SUFFIXES + FEED_SUFFIXES
+INPUT_SUFFIXES = ARTICLE_SUFFIXES + MULTI_SUFFIXES
 DEFAULT_MAX_BYTES = limits.ARTICLE_FILE_BYTES
 
 
@@ -93,8 +100,9 @@ def document_from_text(
 ) -> Document:
     """Clean an article and wrap it as a Document; ids of added articles come from content."""
     if looks_like_html(raw):
-        raw, declared = html_to_text(raw)
-        meta = DocumentMeta(**{**declared.model_dump(), **meta.model_dump(exclude_none=True)})
+        page = extract_page(raw)
+        raw = page.text
+        meta = DocumentMeta(**{**page.meta.model_dump(), **meta.model_dump(exclude_none=True)})
     clean = clean_article(raw)
     sentences = split_sentences(clean.text)
     if len(sentences) > limits.ARTICLE_SENTENCES:
@@ -151,13 +159,14 @@ def read_seed_manifest(seeds_dir: Path) -> dict[str, SeedEntry]:
 
 
 def seed_files(seeds_dir: Path) -> list[Path]:
-    """Article files in the folder and its sub-folders (hidden ones skipped), in order."""
+    """Article, .jsonl and feed files in the folder and its sub-folders (hidden ones
+    skipped), in order."""
     if not seeds_dir.is_dir():
         raise IngestError(f"seeds folder {seeds_dir} does not exist")
     return sorted(
         p
         for p in seeds_dir.rglob("*")
-        if p.suffix.lower() in ARTICLE_SUFFIXES
+        if p.suffix.lower() in INPUT_SUFFIXES
         and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(seeds_dir).parts)
     )
@@ -185,11 +194,64 @@ class SeedLoad:
     files: dict[str, str]
 
 
+@dataclass(frozen=True)
+class FileLoad:
+    """The articles of one file, the parts of it left out (lines, entries), its encoding."""
+
+    documents: list[Document]
+    skipped: list[Skipped]
+    encoding: str
+
+
+def documents_from_file(
+    data: bytes, name: str, meta: DocumentMeta, *, origin: str, document_id: str | None = None
+) -> FileLoad:
+    """One file's articles: a .jsonl gives one a line, a feed one an entry, any other file
+    one article. A bad line or entry is left out with its reason; for seeds, articles
+    without an id of their own get `document_id` and their line or entry number.
+
+    Raises:
+        IngestError: the file as a whole cannot be read (or, for one article, refused).
+    """
+    sha, suffix = sha256_bytes(data), Path(name).suffix.lower()
+    common = {"origin": origin, "source_file": name, "source_sha256": sha}
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
+    parts: list[tuple[str, int, str, DocumentMeta, str | None]] = []  # where, n, text, meta, id
+    if suffix not in MULTI_SUFFIXES:
+        text, encoding = decode_article_bytes(data, name)
+        document = document_from_text(text, meta, document_id=document_id, name=name, **common)
+        return FileLoad([document], [], encoding)
+    if suffix in FEED_SUFFIXES:
+        entries, left_out = read_feed(data, name)
+        skipped += [Skipped(f"{name} entry {n}", reason) for n, reason in left_out]
+        parts += [(f"{name} entry {e.number}", e.number, e.text, e.meta, None) for e in entries]
+        encoding = "utf-8"  # feedparser follows the feed's own declaration
+    else:
+        text, encoding = decode_article_bytes(data, name)
+        for line in read_records(text):
+            if line.record is None:
+                skipped.append(Skipped(f"{name} line {line.line}", line.problem or "invalid"))
+                continue
+            record = line.record
+            where = f"{name} line {line.line}"
+            parts.append((where, line.line, record.text, record.meta, record.id))
+    for where, number, text, stated, own_id in parts:
+        part_id = own_id or (f"{document_id}-{number}" if document_id else None)
+        try:
+            documents.append(
+                document_from_text(text, stated, document_id=part_id, name=where, **common)
+            )
+        except IngestError as exc:
+            skipped.append(Skipped(where, str(exc)))
+    return FileLoad(documents, skipped, encoding)
+
+
 def load_seeds(seeds_dir: Path) -> SeedLoad:
     """Every article in the seeds folder, with the manifest's metadata where it has an entry.
-    A file that cannot be read is skipped with its reason; the rest are loaded."""
+    A file, line or entry that cannot be read is skipped with its reason; the rest load."""
     manifest = read_seed_manifest(seeds_dir)
-    documents: list[Document] = []
+    documents: dict[str, Document] = {}
     skipped: list[Skipped] = []
     decoded: list[tuple[str, str]] = []
     files: dict[str, str] = {}
@@ -198,7 +260,6 @@ def load_seeds(seeds_dir: Path) -> SeedLoad:
         try:
             data = path.read_bytes()
             files[name] = sha256_bytes(data)
-            text, encoding = decode_article_bytes(data, name)
             entry = manifest.get(name)
             meta = DocumentMeta(
                 title=entry.title if entry else None,
@@ -206,25 +267,25 @@ def load_seeds(seeds_dir: Path) -> SeedLoad:
                 published=entry.published if entry else None,
                 url=entry.url if entry else None,
             )
-            document = document_from_text(
-                text,
-                meta,
-                document_id=entry.id if entry else _seed_id(name),
-                origin="seed",
-                source_file=name,
-                source_sha256=files[name],
-                name=name,
-            )
+            document_id = entry.id if entry else _seed_id(name)
+            loaded = documents_from_file(data, name, meta, origin="seed", document_id=document_id)
         except OSError as exc:
             skipped.append(Skipped(name, f"cannot read it: {exc.strerror}"))
             continue
         except IngestError as exc:
             skipped.append(Skipped(name, str(exc)))
             continue
-        if encoding not in ("utf-8", "utf-16"):
-            decoded.append((name, encoding))
-        documents.append(document)
-    return SeedLoad(documents=documents, skipped=skipped, decoded=decoded, files=files)
+        if loaded.encoding not in ("utf-8", "utf-16"):
+            decoded.append((name, loaded.encoding))
+        skipped += loaded.skipped
+        for document in loaded.documents:
+            if document.id in documents:
+                skipped.append(Skipped(name, f"id {document.id!r} is already used"))
+            else:
+                documents[document.id] = document
+    return SeedLoad(
+        documents=list(documents.values()), skipped=skipped, decoded=decoded, files=files
+    )
 
 
 def _seed_id(name: str) -> str:

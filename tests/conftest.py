@@ -67,7 +67,7 @@ def settings(tmp_path: Path, index_dir: Path) -> Settings:
 
 @pytest.fixture
 def target(index_dir: Path, embedder) -> Iterator[IndexTarget]:
-    yield IndexTarget(index_dir, embedder, ChunkerParams())
+    yield IndexTarget(index_dir, embedder, ChunkerParams(), annotator=SpacyAnnotator())
 
 
 @pytest.fixture

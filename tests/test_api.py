@@ -132,9 +132,11 @@ def test_ask_returns_the_answer_contract(client):
         "mode",
         "sentences",
         "citations",
+        "conflicts",
         "timings_ms",
     }
     assert body["mode"] == "extractive" and not body["abstained"]
+    assert body["conflicts"] == []  # the three outlets agree
     citation = body["citations"][0]
     assert "their own decision" in citation["quote"] and citation["also_reported_by"]
     document = client.get(f"/api/documents/{citation['document_id']}").json()

@@ -225,9 +225,11 @@ def test_markup_the_stdlib_parser_asserts_on_is_never_a_500(client):
     html = "<html><body><p>Hi there my friend, all good.</p><![x y</body></html>"
     files = {"file": ("page.html", html.encode())}
     response = client.post("/api/documents", files=files, headers=AUTH)
-    assert response.status_code == 201 and "Hi there" in client.get(
-        f"/api/documents/{response.json()['document_id']}"
-    ).json()["text"]
+    assert (
+        response.status_code == 201
+        and "Hi there"
+        in client.get(f"/api/documents/{response.json()['document_id']}").json()["text"]
+    )
     with pytest.raises(IngestError, match="could not be parsed"):
         html_to_text(html)
 

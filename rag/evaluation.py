@@ -126,7 +126,11 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
 def _disagreement(question: EvalQuestion, answer: Answer) -> tuple[bool, bool]:
     """(both versions shown as a conflict, a different version listed as corroboration)."""
     conflicts = getattr(answer, "conflicts", None) or []
-    sides = " ".join(c.quote for conflict in conflicts for c in conflict.citations)
+    quotes = {c.n: c.quote for c in answer.citations}
+    sides = " ".join(
+        f"{conflict.answer} " + " ".join(quotes.get(n, "") for n in conflict.citations)
+        for conflict in conflicts
+    )
     reported = contains_answer(sides, question.true_answers) and contains_answer(
         sides, question.altered_answers
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answer.models import Answer, AnswerSentence, Citation, Corroboration
+from rag.answer.models import Answer, AnswerSentence, Citation, Conflict, Corroboration
 from rag.evaluation import EvalQuestion, _disagreement, contains_answer
 
 
@@ -59,3 +59,16 @@ def test_a_different_answer_listed_as_corroboration_is_counted():
         update={"citations": [citation(1, "Kamal Nath announced it.", ["Nath announced it."])]}
     )
     assert _disagreement(question, clean) == (False, False)
+    shown = clean.model_copy(
+        update={
+            "citations": [
+                citation(1, "Kamal Nath announced it.", []),
+                citation(2, "Arvind Rao announced it.", []),
+            ],
+            "conflicts": [
+                Conflict(answer="Kamal Nath", citations=[1]),
+                Conflict(answer="Arvind Rao", citations=[2]),
+            ],
+        }
+    )
+    assert _disagreement(question, shown) == (True, False)

@@ -4,6 +4,8 @@ disagree are shown as such, never listed as corroboration. Real model, real spaC
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rag.answer.typed import expected_answer, fresh_answers
@@ -12,7 +14,7 @@ from rag.ingest.entities import SpacyAnnotator
 from rag.ingest.loaders import document_from_text
 from rag.services import Services
 from rag.types import DocumentMeta
-from tests.conftest import SEEDS
+from tests.support import DATA, ROOT, SEEDS
 
 ADVISER = "What is the name of Prime Minister Sudani's national security adviser?"
 
@@ -111,3 +113,54 @@ def test_the_conflict_reaches_api_and_openai_clients(services):
     assert {c["answer"] for c in chat["conflicts"]} == names
     assert chat["choices"][0]["message"]["content"].startswith("Sources disagree:")
     assert '"conflicts": [{"answer"' in streamed
+
+
+def test_two_tellings_that_differ_in_a_place_or_figure_disagree_but_sources_do_not():
+    from rag.answer.typed import differing_facts
+
+    born = "The Birmingham-born singer was signed to a record label at the age of 15."
+    assert differing_facts(born, born.replace("Birmingham", "Coventry")) == (
+        ["Birmingham-born"],
+        ["Coventry-born"],
+    )
+    fee = "Campaigners want the pension raised from £79.60 to £105.45 a week."
+    assert differing_facts(fee, fee.replace("105.45", "109.45")) == (["£105.45"], ["£109.45"])
+    quote = "Leaders met twice in October to discuss the risk of retaliation"
+    assert (
+        differing_facts(f"{quote}, said Ahmed Kenani.", f"{quote}, a lawmaker told Reuters.")
+        is None
+    )
+    assert differing_facts(fee, "An entirely different sentence about Coventry.") is None
+
+
+BBC = ROOT.parent / "shared" / "datasets" / "bbc-news"
+DISAGREEMENT = DATA / "bbc" / "disagreement"
+
+
+@pytest.mark.slow
+def test_no_source_stating_another_answer_is_ever_listed_as_corroboration(embedder, tmp_path):
+    """The disagreement set: 34 BBC articles, each beside a copy with one fact changed."""
+    if not BBC.is_dir():
+        pytest.skip(f"the BBC evaluation corpus is not at {BBC}")
+    from rag.evaluation import evaluate, read_questions
+    from rag.index.maintain import IndexTarget, rebuild
+    from rag.ingest.chunking import ChunkerParams
+
+    questions = read_questions(DISAGREEMENT / "questions.jsonl")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for line in (DISAGREEMENT / "questions.jsonl").read_text("utf-8").splitlines():
+        item = json.loads(line)
+        original = BBC / item["original_document"]
+        (seeds / item["original_document"].replace("/", "_")).write_bytes(original.read_bytes())
+        altered = DISAGREEMENT / "articles" / item["altered_document"]
+        (seeds / item["altered_document"]).write_bytes(altered.read_bytes())
+    target = IndexTarget(tmp_path / "index", embedder, ChunkerParams(), annotator=SpacyAnnotator())
+    rebuild(target, seeds)
+    services = Services.load(
+        Settings(index_dir=target.directory, seeds_dir=seeds), embedder=embedder
+    )
+    answerer = services.answerer()
+    report = evaluate(questions, answerer.answer, answerer.retriever)
+    assert report.false_corroborations == 0
+    assert report.disagreement_reported is not None and report.disagreement_reported >= 0.5

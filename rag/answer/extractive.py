@@ -42,6 +42,7 @@ from rag.answer.typed import (
     ENTITY_TYPES,
     PRIMARY,
     TypedAnswer,
+    differing_facts,
     distinctive_words,
     expected_answer,
     fresh_answers,
@@ -374,9 +375,9 @@ class ExtractiveAnswerer:
         version, its version), or None."""
         best = scored[0]
         mine = self.stated(best.span, expected, question)
-        if not mine:
-            return None
         policy = self._selection
+        if not mine:
+            return self._retold_differently(scored)
         for other in scored[1:]:
             if other.score < policy.rival_score * best.score:
                 break
@@ -396,6 +397,31 @@ class ExtractiveAnswerer:
                 return other, mine[only_mine[0]], theirs[only_theirs[0]]
         return None
 
+    def _kinds(self, rows: Sequence[int]) -> dict[str, str]:
+        """Text -> annotated type of the typed spans of these sentences."""
+        return {text: kind for row in rows for kind, text in self.bank.entities[row]}
+
+    def _retold_differently(
+        self, scored: Sequence[ScoredSpan]
+    ) -> tuple[ScoredSpan, str, str] | None:
+        """Without an asked type: another article's near-identical telling of the best
+        span that states another name or figure in its place."""
+        best = scored[0]
+        for other in scored[1:]:
+            if other.score < self._selection.rival_score * best.score:
+                break
+            if other.span.document_id == best.span.document_id:
+                continue
+            differ = differing_facts(
+                best.span.text,
+                other.span.text,
+                self._kinds(best.span.rows),
+                self._kinds(other.span.rows),
+            )
+            if differ is not None:
+                return other, " ".join(differ[0]), " ".join(differ[1])
+        return None
+
     def stated(self, span: Span, expected: str | None, question: str) -> dict[str, str]:
         """The span's answers of the asked type itself (key -> text as written)."""
         answers = self.typed_answers(span, expected, question)
@@ -413,7 +439,12 @@ class ExtractiveAnswerer:
         store = self.retriever.store
         passage = store.passages[span.passage_row]
         document = store.documents[span.document_id]
-        others = corroborating(self.bank, span, policy=self._corroboration)
+        others = [
+            o
+            for o in corroborating(self.bank, span, policy=self._corroboration)
+            if differing_facts(span.text, o.text, self._kinds(span.rows), self._kinds([o.row]))
+            is None
+        ]
         if same_answer and self.bank.annotated:
             others = [o for o in others if same_answer <= self._keys_of(o)]
         also = [

@@ -236,3 +236,81 @@ def alternatives(group: Sequence[str]) -> list[str]:
 def says_all(text: str, groups: Sequence[Sequence[str]]) -> bool:
     """Every group is in the (plain) text by one of its alternatives."""
     return all(any(a in text for a in alternatives(g)) for g in groups)
+
+
+_FACT_TOKEN = re.compile(r"[£$€]?\d[\d,.]*\w*%?|[A-Z][\w'’-]*")
+_WORD = re.compile(r"\w+")
+
+
+def fact_words(text: str) -> list[str]:
+    """Names and figures of a sentence as written ("Coventry-born", "£109.45", "27.5%"),
+    not its first word (capitalised because it starts the sentence)."""
+    tokens = _FACT_TOKEN.findall(text)
+    first = _WORD.search(text)
+    if tokens and first and tokens[0] == first.group():
+        tokens = tokens[1:]
+    return [t.rstrip(".,") for t in tokens]
+
+
+def differing_facts(
+    a: str,
+    b: str,
+    kinds_a: dict[str, str] | None = None,
+    kinds_b: dict[str, str] | None = None,
+) -> tuple[list[str], list[str]] | None:
+    """When two tellings of one fact each state a name or figure the other lacks ("born
+    in Birmingham" / "born in Coventry", "£105.45" / "£109.45"): what each says instead;
+    None when neither contradicts the other. Sentences are compared on their first
+    TELLING_CHARS characters, which keeps the attribution pattern's work bounded."""
+    a, b = a[:TELLING_CHARS], b[:TELLING_CHARS]
+    words_a, words_b = set(_WORD.findall(plain(a))), set(_WORD.findall(plain(b)))
+    if len(words_a & words_b) < SAME_TELLING * max(len(words_a), len(words_b), 1):
+        return None  # not the same telling: other words, not other facts
+    facts_a, facts_b = fact_words(_unattributed(a)), fact_words(_unattributed(b))
+    keys_a, keys_b = {plain(f) for f in facts_a}, {plain(f) for f in facts_b}
+    only_a = [f for f in facts_a if plain(f) not in keys_b]  # "Shi’ite" is "Shiite"
+    only_b = [f for f in facts_b if plain(f) not in keys_a]
+    # Only facts of one kind contradict: "£105.45" / "£109.45", a place for a place; a
+    # source named in one telling ("said Ahmed Kenani" / "told Reuters") does not.
+    pairs = [
+        (fa, fb)
+        for fa in only_a
+        for fb in only_b
+        if _same_kind(_kind(fa, kinds_a or {}), _kind(fb, kinds_b or {}))
+    ]
+    if not pairs:
+        return None
+    return list(dict.fromkeys(a for a, _ in pairs)), list(dict.fromkeys(b for _, b in pairs))
+
+
+def _same_kind(a: str, b: str) -> bool:
+    """Figures contradict figures, names names (the annotated types of names in two
+    tellings are not reliable enough to tell them apart: AOL an organisation, Tiscali a
+    person)."""
+    return (a == "figure") == (b == "figure")
+
+
+_NAME = r"[A-Z][\w’'-]*(?:\s+(?:of\s+|al-|de\s+)?[A-Z][\w’'-]*)*"
+# Who says a thing is not the thing said: "said Ahmed Kenani" / "told Reuters".
+_SAID_BY = re.compile(
+    rf"\b(?:said|says|told|according to|reported by|quoted by)\s+(?:the\s+)?{_NAME}"
+)
+_NAME_SAID = re.compile(rf"{_NAME},?\s+(?:a|an|the)?\s*[\w\s’'-]{{0,40}}?\b(?:said|says|told)\b")
+
+
+def _unattributed(text: str) -> str:
+    """The text without who said it: "said X" first, then "X, a lawmaker, said"."""
+    return _NAME_SAID.sub(" ", _SAID_BY.sub(" ", text))
+
+
+def _kind(fact: str, kinds: dict[str, str]) -> str:
+    if any(c.isdigit() for c in fact):
+        return "figure"
+    key = plain(fact).strip()
+    return next((kind for text, kind in kinds.items() if key in plain(text)), "name")
+
+
+# Share of words two sentences share when they are one telling (a wire copy, a republished
+# story); two outlets' own wordings of a fact share fewer.
+SAME_TELLING = 0.8
+TELLING_CHARS = 600

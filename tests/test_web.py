@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DOCS_SCREENSHOT = ROOT / "docs" / "screenshot-desktop.png"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -373,3 +374,34 @@ def test_keyboard_new_chat_and_copy(open_page, live_server):
         page.locator(".example").first.click()
     assert json.loads(sent.value.post_data or "{}")["history"] == []
     page.locator(".answer:not(.answer--pending)").wait_for()
+
+
+def test_sources_that_disagree_are_shown_apart_with_each_version_cited(open_page, live_server):
+    """A copy of a seed article that names another adviser: the page shows both versions
+    in a distinct box, each with its source's chip, and the answer text below."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    original = (SEEDS / "000_9333b7dd7e7da588.txt").read_text("utf-8")
+    payload = {
+        "title": "A copy that names another adviser",
+        "text": original.replace("Qasim al-Araji", "Faleh al-Fayyadh"),
+    }
+    added = httpx.post(f"{live_server}/api/documents", json=payload, headers=auth, timeout=120)
+    assert added.status_code in (200, 201), added.text
+    document_id = added.json()["document_id"]
+    try:
+        ui = open_page()
+        ui.ask("What is the name of Prime Minister Sudani's national security adviser?")
+        box = ui.last_answer().locator(".answer__conflict")
+        assert box.locator(".answer__conflict-title").inner_text() == "Sources disagree"
+        versions = box.locator("li")
+        assert versions.count() == 2
+        assert {versions.nth(i).inner_text().split("\u2009")[0] for i in range(2)} == {
+            "Qasim al-Araji",
+            "Faleh al-Fayyadh",
+        }
+        assert box.locator(".chip").count() == 2
+        assert box.evaluate("b => getComputedStyle(b).borderLeftStyle") == "solid"
+        ui.screenshot("conflict-desktop.png")
+    finally:
+        deleted = httpx.delete(f"{live_server}/api/documents/{document_id}", headers=auth)
+        assert deleted.status_code == 200, deleted.text

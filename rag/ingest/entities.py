@@ -58,12 +58,14 @@ def _pipeline() -> Any:
     with _LOADING:
         import spacy  # heavy, so deferred
 
-        return spacy.load(PIPELINE, exclude=["parser", "lemmatizer"])
+        # NER alone: the tagger, attribute ruler, parser and lemmatizer do not change its
+        # entities (checked on 40 BBC articles: identical) and cost a fifth of the time.
+        return spacy.load(PIPELINE, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
 
 
 class SpacyAnnotator:
-    """spaCy NER (the parser and lemmatizer are not loaded: not needed). The pipeline is
-    loaded on first use: a server that only answers never pays for it."""
+    """spaCy NER. The pipeline is loaded on first use: a server that only answers never
+    pays for it."""
 
     def __init__(self, batch_size: int = 64) -> None:
         from importlib.metadata import PackageNotFoundError, version

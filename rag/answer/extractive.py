@@ -35,6 +35,8 @@ from rag.answer.models import (
     SourcesEvent,
     StreamEvent,
     Turn,
+    answer_deltas,
+    answer_text,
 )
 from rag.answer.questions import Unit, classify, content_terms
 from rag.answer.relations import possessives
@@ -305,9 +307,8 @@ class ExtractiveAnswerer:
             assert passage is not None
             sources.append(source_passage(store, citation.n, passage))
         yield SourcesEvent(sources=sources)
-        for i, sentence in enumerate(answer.sentences):
-            markers = "".join(f" [{n}]" for n in sentence.citations)
-            yield DeltaEvent(text=("" if i == 0 else " ") + sentence.text + markers)
+        for delta in answer_deltas(answer.sentences):
+            yield DeltaEvent(text=delta)
         yield AnswerEvent(answer=answer)
 
     def compose(
@@ -351,9 +352,7 @@ class ExtractiveAnswerer:
         return Answer(
             question=question,
             standalone_question=standalone,
-            answer=" ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences)
-            if chosen
-            else NOT_COVERED,
+            answer=answer_text(sentences) if chosen else NOT_COVERED,
             abstained=not chosen,
             mode=mode,
             sentences=sentences,

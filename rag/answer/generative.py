@@ -22,6 +22,7 @@ from rag.answer.models import (
     SourcesEvent,
     StreamEvent,
     Turn,
+    answer_text,
 )
 from rag.answer.prompt import NOT_IN_SOURCES, Source, load_system_prompt, sanitize, user_message
 
@@ -144,9 +145,7 @@ class GenerativeAnswerer:
         return Answer(
             question=question,
             standalone_question=standalone,
-            answer=" ".join(
-                s.text + " " + "".join(f"[{n}]" for n in s.citations) for s in sentences
-            ),
+            answer=answer_text(sentences),
             abstained=False,
             mode="generative",
             sentences=sentences,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -50,6 +51,22 @@ class Conflict(BaseModel):
 
     answer: str = Field(description="The version, as the source states it.")
     citations: list[int] = Field(description="The [n] of the sources that state it.")
+
+
+def cited_text(sentence: AnswerSentence) -> str:
+    """One answer sentence as text: "It was founded in 2003. [1][2]" (no markers when it
+    cites nothing). The only place markers are written, for every mode and endpoint."""
+    markers = "".join(f"[{n}]" for n in sentence.citations)
+    return f"{sentence.text} {markers}" if markers else sentence.text
+
+
+def answer_text(sentences: Sequence[AnswerSentence]) -> str:
+    return " ".join(cited_text(s) for s in sentences)
+
+
+def answer_deltas(sentences: Sequence[AnswerSentence]) -> list[str]:
+    """The same text in sentence-sized pieces that join to `answer_text(sentences)`."""
+    return [("" if i == 0 else " ") + cited_text(s) for i, s in enumerate(sentences)]
 
 
 class Answer(BaseModel):

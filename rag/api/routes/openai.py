@@ -19,7 +19,15 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rag import limits
-from rag.answer.models import AnswerEvent, AnswerMode, Citation, Conflict, StreamEvent, Turn
+from rag.answer.models import (
+    AnswerEvent,
+    AnswerMode,
+    Citation,
+    Conflict,
+    StreamEvent,
+    Turn,
+    answer_deltas,
+)
 from rag.api.deps import ServicesDep
 from rag.api.routes.ask import SSE_HEADERS
 from rag.api.schemas import TurnText
@@ -162,9 +170,7 @@ def _completion_stream(events: Iterable[StreamEvent], model: str) -> Iterator[st
             if not isinstance(event, AnswerEvent):
                 continue
             answer = event.answer
-            for i, sentence in enumerate(answer.sentences):
-                markers = "".join(f" [{n}]" for n in sentence.citations)
-                text = ("" if i == 0 else " ") + sentence.text + markers
+            for text in answer_deltas(answer.sentences):
                 yield _chunk(completion_id, model, {"content": text})
             yield _chunk(
                 completion_id,

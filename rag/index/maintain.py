@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.embedding import Embedder
-from rag.errors import IndexNotReady
+from rag.errors import IndexMissing, IndexNotReady
 from rag.index.atomic import writer_lock
 from rag.index.build import (
     AddResult,
@@ -115,6 +115,8 @@ def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
             chunker=chunker_info(target.params),
         )
         verify_files(manifest, target.directory)
+    except IndexMissing:
+        return f"there is no index at {target.directory} yet"
     except IndexNotReady as exc:
         return str(exc)
     expected = (

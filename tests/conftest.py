@@ -115,3 +115,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "live_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.live)
+
+
+@pytest.fixture
+def run(settings: Settings, embedder):
+    """`rag …` with the test settings and the already loaded model."""
+    from click.testing import CliRunner
+
+    from rag.cli import CliContext, main
+
+    def invoke(*args: str):
+        context = CliContext(settings=settings, embedder=embedder)
+        return CliRunner().invoke(main, list(args), obj=context, catch_exceptions=False)
+
+    return invoke

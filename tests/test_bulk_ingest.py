@@ -9,11 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from rag import limits
-from rag.cli import PARTIAL_EXIT, CliContext, main
-from rag.config import Settings
+from rag.cli import PARTIAL_EXIT
 from rag.ingest.bulk import load_inputs
 from rag.ingest.feeds import read_feed
 from rag.ingest.loaders import load_seeds
@@ -38,15 +36,6 @@ def write_jsonl(path: Path, rows: list[object]) -> Path:
     lines = [row if isinstance(row, str) else json.dumps(row) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def run(settings: Settings, embedder):
-    def invoke(*args: str):
-        context = CliContext(settings=settings, embedder=embedder)
-        return CliRunner().invoke(main, list(args), obj=context, catch_exceptions=False)
-
-    return invoke
 
 
 # --- feeds ---------------------------------------------------------------------------------

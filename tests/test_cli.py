@@ -1,21 +1,11 @@
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from rag.cli import CliContext, main
 from rag.config import Settings
 from tests.support import SEEDS
-
-
-@pytest.fixture
-def run(settings: Settings, embedder):
-    def invoke(*args: str):
-        context = CliContext(settings=settings, embedder=embedder)
-        return CliRunner().invoke(main, list(args), obj=context, catch_exceptions=False)
-
-    return invoke
 
 
 def test_search_json_matches_the_api_shape(run):

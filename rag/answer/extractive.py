@@ -42,7 +42,6 @@ from rag.answer.questions import Unit, classify, content_terms
 from rag.answer.relations import possessives
 from rag.answer.typed import (
     ENTITY_TYPES,
-    PRIMARY,
     TypedAnswer,
     differing_facts,
     distinctive_words,
@@ -424,12 +423,11 @@ class ExtractiveAnswerer:
     def stated(self, span: Span, expected: str | None, question: str) -> dict[str, str]:
         """The span's answers of the asked type itself (key -> text as written)."""
         answers = self.typed_answers(span, expected, question)
-        return {a.key: a.text for a in answers if a.type == PRIMARY.get(expected or "")}
+        # The asked type itself (a person for "who"), not what is merely accepted.
+        return {a.key: a.text for a in answers if a.type == expected}
 
     def _span_keys(self, span: Span) -> set[str]:
-        return {normalise(text) for row in span.rows for _, text in self.bank.entities[row]} | {
-            normalise(m) for m in _ages(span.text)
-        }
+        return set().union(*(self._keys_of(ref) for ref in span.refs))
 
     def citation(self, n: int, span: Span, *, same_answer: set[str] | None = None) -> Citation:
         """Citation `n` of a span. With `same_answer` (the span's typed answers), another

@@ -147,12 +147,7 @@ def fresh_answers(
         if kind in accepted and key and f" {key} " not in asked:
             found.append(TypedAnswer(kind, text))
     # The asked type first: a person for "who", then what else is accepted.
-    return sorted(found, key=lambda a: a.type != _PRIMARY.get(expected, expected))
-
-
-# The type that states the answer itself (a "who" answer is a person's name).
-PRIMARY = {kind: kind for kind in ENTITY_TYPES}
-_PRIMARY = PRIMARY
+    return sorted(found, key=lambda a: a.type != expected)
 
 
 def ages(text: str) -> list[str]:

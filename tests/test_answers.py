@@ -10,8 +10,8 @@ from rag.answer.models import Turn
 from rag.answer.questions import content_terms
 from rag.answer.relations import expresses, possessives
 from rag.evaluation import evaluate, read_questions, supports
-from rag.ingest.sentences import split_sentences
 from rag.retrieval.retriever import HybridRetriever
+from rag.text.sentences import split_sentences
 from tests.support import DATA
 
 

@@ -2,7 +2,7 @@ import pytest
 
 from rag.ingest.chunking import ChunkerParams, chunk_text
 from rag.ingest.loaders import load_seeds
-from rag.ingest.sentences import split_sentences
+from rag.text.sentences import split_sentences
 from tests.support import SEEDS
 
 

@@ -25,7 +25,7 @@ from rag.errors import IngestError
 from rag.ingest.cleaning import clean_article
 from rag.ingest.html import html_to_text
 from rag.ingest.loaders import document_from_text
-from rag.ingest.sentences import split_sentences
+from rag.text.sentences import split_sentences
 from rag.types import DocumentMeta
 
 SIZE = 1_000_000  # characters: a 1 MiB request body

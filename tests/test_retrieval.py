@@ -3,7 +3,7 @@ import pytest
 from rag.errors import InvalidInput
 from rag.retrieval.fusion import reciprocal_rank_fusion
 from rag.retrieval.retriever import HybridRetriever
-from rag.retrieval.tokens import lexical_tokens
+from rag.text.tokens import lexical_tokens
 from tests.support import DATA, DEPTHS, hit_rates, read_jsonl
 
 

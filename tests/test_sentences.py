@@ -1,6 +1,6 @@
 import pytest
 
-from rag.ingest.sentences import split_sentences
+from rag.text.sentences import split_sentences
 
 
 def sentences(text: str) -> list[str]:

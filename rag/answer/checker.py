@@ -19,8 +19,8 @@ import numpy as np
 
 from rag.answer.evidence import SentenceBank, SentenceRef
 from rag.embedding import Embedder
-from rag.ingest.sentences import split_sentences
-from rag.retrieval.tokens import lexical_tokens, words
+from rag.text.sentences import split_sentences
+from rag.text.tokens import lexical_tokens, words
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # "... Gaza. [1] Next" -> "... Gaza [1]. Next": a marker after the full stop belongs before it.

@@ -17,7 +17,7 @@ from rag.answer.questions import QuestionType, Unit, answers_type
 from rag.answer.relations import Possessive, expresses
 from rag.index.store import IndexStore
 from rag.index.vectors import all_vectors
-from rag.retrieval.tokens import lexical_tokens
+from rag.text.tokens import lexical_tokens
 
 _SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$|[\"”’]$")
 _QUESTION_END = re.compile(r"\?[\"”’)\]]*$")

@@ -55,7 +55,7 @@ from rag.answer.typed import ages as _ages
 from rag.embedding import Embedder
 from rag.index.store import IndexStore
 from rag.retrieval.retriever import HybridRetriever
-from rag.retrieval.tokens import lexical_tokens
+from rag.text.tokens import lexical_tokens
 from rag.types import Passage
 
 CONTEXT_BEFORE = 3  # sentences before a span that can carry what it refers to

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rag.retrieval.tokens import fold, lexical_tokens, stem, words
+from rag.text.tokens import fold, lexical_tokens, stem, words
 
 
 class QuestionType(StrEnum):

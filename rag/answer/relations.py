@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from rag.retrieval.tokens import STOPWORDS, fold, skeleton, stem
+from rag.text.tokens import STOPWORDS, fold, skeleton, stem
 
 _TOKEN = re.compile(r"([A-Za-z0-9]+)(['’]s\b)?")
 _LINKS = frozenset({"to", "of", "for", "by"})

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.retrieval.tokens import fold
+from rag.text.tokens import fold
 
 # Answer types that are spans of text, checkable against the index's annotations.
 ENTITY_TYPES = frozenset(

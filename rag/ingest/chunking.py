@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.ingest.cleaning import looks_like_headline
-from rag.ingest.sentences import split_sentences
+from rag.text.sentences import split_sentences
 from rag.types import Passage, Span
 
 

@@ -18,7 +18,7 @@ from rag.ingest.feeds import FEED_SUFFIXES, read_feed
 from rag.ingest.html import looks_like_html
 from rag.ingest.page import extract_page
 from rag.ingest.records import RECORD_SUFFIXES, read_records
-from rag.ingest.sentences import split_sentences
+from rag.text.sentences import split_sentences
 from rag.types import Document, DocumentMeta
 
 SEEDS_MANIFEST = "manifest.json"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import bm25s
 import numpy as np
 
-from rag.retrieval.tokens import lexical_tokens
+from rag.text.tokens import lexical_tokens
 
 
 class LexicalIndex:

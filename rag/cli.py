@@ -12,12 +12,12 @@ from typing import Any
 
 import click
 
-from rag.answer.models import Answer
 from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import RagError
 from rag.index.maintain import IndexTarget
 from rag.services import index_target, make_annotator
+from rag.wire.answers import Answer
 
 logger = logging.getLogger("rag")
 PARTIAL_EXIT = 3  # the command did its work, but left some input out (listed on stderr)
@@ -226,8 +226,8 @@ def documents_command(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def search_command(ctx: click.Context, query: str, k: int | None, mode: str, as_json: bool) -> None:
     """Rank passages for QUERY."""
-    from rag.retrieval.results import SearchResults
     from rag.services import Services
+    from rag.wire.search import SearchResults
 
     settings = _settings(ctx)
     snapshot = Services.load(settings, embedder=_embedder(ctx)).snapshot
@@ -277,8 +277,8 @@ def ask_command(
     """Answer QUESTION from the articles, citing the sentences it rests on."""
     from pydantic import TypeAdapter, ValidationError
 
-    from rag.answer.models import Turn
     from rag.services import Services
+    from rag.wire.answers import Turn
 
     try:
         history = TypeAdapter(list[Turn]).validate_json(history_file.read()) if history_file else []

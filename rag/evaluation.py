@@ -18,10 +18,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from rag.answer.models import Answer, Turn
 from rag.errors import InvalidInput
 from rag.ingest.cleaning import fold_for_matching
 from rag.retrieval.retriever import HybridRetriever
+from rag.wire.answers import Answer, Turn
 
 
 class EvalQuestion(BaseModel):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.generative import GenerativeAnswerer
 from rag.answer.generator import Generator, make_generator
-from rag.answer.models import AnswerMode
 from rag.answer.prompt import load_system_prompt
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
@@ -26,6 +25,7 @@ from rag.ingest.chunking import ChunkerParams
 from rag.ingest.entities import Annotator, SpacyAnnotator
 from rag.retrieval.retriever import HybridRetriever
 from rag.types import Document
+from rag.wire.answers import AnswerMode
 
 logger = logging.getLogger(__name__)
 

@@ -6,12 +6,12 @@ import pytest
 from rag.answer.coref import speaker_names
 from rag.answer.evidence import _is_citable
 from rag.answer.extractive import NOT_COVERED, ExtractiveAnswerer
-from rag.answer.models import Turn
 from rag.answer.questions import content_terms
 from rag.answer.relations import expresses, possessives
 from rag.evaluation import evaluate, read_questions, supports
 from rag.retrieval.retriever import HybridRetriever
 from rag.text.sentences import split_sentences
+from rag.wire.answers import Turn
 from tests.support import DATA
 
 

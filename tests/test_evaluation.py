@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.answer.models import Answer, AnswerSentence, Citation, Conflict, Corroboration
 from rag.evaluation import EvalQuestion, _disagreement, contains_answer
+from rag.wire.answers import Answer, AnswerSentence, Citation, Conflict, Corroboration
 
 
 def test_a_gold_answer_must_match_whole_words():

@@ -1,7 +1,7 @@
 import pytest
 
 from rag.answer.followup import contextualize, entities
-from rag.answer.models import Turn
+from rag.wire.answers import Turn
 
 
 def history(question: str, answer: str) -> list[Turn]:

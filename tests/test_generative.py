@@ -11,7 +11,13 @@ from rag.answer.checker import check_claims, split_claims
 from rag.answer.extractive import NOT_COVERED, ExtractiveAnswerer
 from rag.answer.generative import GenerativeAnswerer
 from rag.answer.generator import make_generator
-from rag.answer.models import (
+from rag.answer.prompt import is_instruction, sanitize
+from rag.index.build import with_documents
+from rag.ingest.chunking import ChunkerParams
+from rag.ingest.loaders import document_from_text
+from rag.retrieval.retriever import HybridRetriever
+from rag.types import DocumentMeta
+from rag.wire.answers import (
     AnswerEvent,
     AnswerSentence,
     DeltaEvent,
@@ -20,12 +26,6 @@ from rag.answer.models import (
     answer_text,
     cited_text,
 )
-from rag.answer.prompt import is_instruction, sanitize
-from rag.index.build import with_documents
-from rag.ingest.chunking import ChunkerParams
-from rag.ingest.loaders import document_from_text
-from rag.retrieval.retriever import HybridRetriever
-from rag.types import DocumentMeta
 from tests.support import SMOLLM2, require_local_model
 
 TEHRAN = "Why did Tehran rebuff Baghdad?"

@@ -169,8 +169,8 @@ def test_lone_surrogates_are_refused_in_the_error_shape(client, body):
 
 
 def test_a_failure_inside_a_started_openai_stream_ends_with_an_error_chunk_and_done():
-    from rag.answer.models import SourcesEvent
     from rag.api.routes.openai import _completion_stream
+    from rag.wire.answers import SourcesEvent
 
     def failing():
         yield SourcesEvent(sources=[])

@@ -19,7 +19,6 @@ import pytest
 from rag import limits
 from rag.answer.checker import split_claims
 from rag.answer.followup import contextualize, entities, strip_markers
-from rag.answer.models import Turn
 from rag.answer.prompt import is_instruction, sanitize
 from rag.errors import IngestError
 from rag.ingest.cleaning import clean_article
@@ -27,6 +26,7 @@ from rag.ingest.html import html_to_text
 from rag.ingest.loaders import document_from_text
 from rag.text.sentences import split_sentences
 from rag.types import DocumentMeta
+from rag.wire.answers import Turn
 
 SIZE = 1_000_000  # characters: a 1 MiB request body
 DEADLINE = 20.0  # seconds; the fixed code needs well under 2 on a laptop

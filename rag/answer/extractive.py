@@ -22,22 +22,6 @@ from rag.answer.evidence import (
     score_spans,
 )
 from rag.answer.followup import Standalone, contextualize
-from rag.answer.models import (
-    Answer,
-    AnswerEvent,
-    AnswerMode,
-    AnswerSentence,
-    Citation,
-    Conflict,
-    Corroboration,
-    DeltaEvent,
-    SourcePassage,
-    SourcesEvent,
-    StreamEvent,
-    Turn,
-    answer_deltas,
-    answer_text,
-)
 from rag.answer.questions import Unit, classify, content_terms
 from rag.answer.relations import possessives
 from rag.answer.typed import (
@@ -57,6 +41,22 @@ from rag.index.store import IndexStore
 from rag.retrieval.retriever import HybridRetriever
 from rag.text.tokens import lexical_tokens
 from rag.types import Passage
+from rag.wire.answers import (
+    Answer,
+    AnswerEvent,
+    AnswerMode,
+    AnswerSentence,
+    Citation,
+    Conflict,
+    Corroboration,
+    DeltaEvent,
+    SourcePassage,
+    SourcesEvent,
+    StreamEvent,
+    Turn,
+    answer_deltas,
+    answer_text,
+)
 
 CONTEXT_BEFORE = 3  # sentences before a span that can carry what it refers to
 NOT_COVERED = "The articles don't cover this: no passage in them answers the question."

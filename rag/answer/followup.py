@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rag import limits
-from rag.answer.models import Turn
 from rag.answer.questions import QuestionType, classify
 from rag.text.tokens import STOPWORDS, fold, skeleton, words
+from rag.wire.answers import Turn
 
 # Only from the start of a whitespace run: `\s*\[\d+\]` retried at every space of a long run
 # that ends in no marker was quadratic (250,000 spaces took 53 s).

@@ -12,7 +12,8 @@ from rag.answer.evidence import SentenceRef, Span
 from rag.answer.extractive import ExtractiveAnswerer, source_passage
 from rag.answer.followup import contextualize
 from rag.answer.generator import Generator
-from rag.answer.models import (
+from rag.answer.prompt import NOT_IN_SOURCES, Source, load_system_prompt, sanitize, user_message
+from rag.wire.answers import (
     Answer,
     AnswerEvent,
     AnswerSentence,
@@ -24,7 +25,6 @@ from rag.answer.models import (
     Turn,
     answer_text,
 )
-from rag.answer.prompt import NOT_IN_SOURCES, Source, load_system_prompt, sanitize, user_message
 
 
 class GenerativeAnswerer:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from rag.answer.models import Turn
+from rag.wire.answers import Turn
 
 NOT_IN_SOURCES = "NOT IN SOURCES"
 _INSTRUCTION = re.compile(

@@ -6,8 +6,8 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 
-from rag.answer.models import AnswerEvent, DeltaEvent, SourcesEvent, StreamEvent
 from rag.errors import RagError
+from rag.wire.answers import AnswerEvent, DeltaEvent, SourcesEvent, StreamEvent
 
 logger = logging.getLogger(__name__)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rag.api.schemas import DocumentDetail, DocumentSummary, Highlight, PassageSpan
 from rag.errors import InvalidInput
 from rag.index.store import IndexStore
 from rag.types import Document, Span
+from rag.wire.documents import DocumentDetail, DocumentSummary, Highlight, PassageSpan
 
 CONTEXT_SENTENCES = 3
 

@@ -1,4 +1,4 @@
-// The HTTP API as the page uses it (see README "HTTP API" and rag/api/schemas.py).
+// The HTTP API as the page uses it (see README "HTTP API" and rag/wire/).
 
 /** An error worth showing to the reader, with the server's code when there is one. */
 export class ApiError extends Error {

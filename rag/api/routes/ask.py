@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
-from rag.answer.models import Answer
 from rag.api.deps import ServicesDep
-from rag.api.schemas import AskRequest
 from rag.api.security import require_json
 from rag.api.sse import answer_stream
+from rag.wire.answers import Answer, AskRequest
 
 router = APIRouter(tags=["answers"])
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

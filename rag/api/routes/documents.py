@@ -15,7 +15,13 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from rag.api.deps import ServicesDep, SnapshotDep
-from rag.api.schemas import (
+from rag.api.security import TokenDep, UnsupportedMediaType
+from rag.api.views import document_detail, document_summary, passage_spans
+from rag.errors import ArticleTooLarge, IngestError, InvalidInput, NotFound, WriteCancelled
+from rag.ingest.loaders import ARTICLE_SUFFIXES, decode_article, document_from_text
+from rag.services import Services
+from rag.types import Document, DocumentMeta
+from rag.wire.documents import (
     AddedDocument,
     DeletedDocument,
     DocumentDetail,
@@ -23,12 +29,6 @@ from rag.api.schemas import (
     DocumentIn,
     DocumentList,
 )
-from rag.api.security import TokenDep, UnsupportedMediaType
-from rag.api.views import document_detail, document_summary, passage_spans
-from rag.errors import ArticleTooLarge, IngestError, InvalidInput, NotFound, WriteCancelled
-from rag.ingest.loaders import ARTICLE_SUFFIXES, decode_article, document_from_text
-from rag.services import Services
-from rag.types import Document, DocumentMeta
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["documents"])

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from rag.api.deps import ServicesDep
+from rag.wire.health import Health
 
 router = APIRouter(tags=["health"])
-
-
-class Health(BaseModel):
-    status: str
-    index_loaded: bool
-    documents: int
-    passages: int
-    model: str
-    error: str | None = None
 
 
 @router.get("/health", response_model=Health)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from rag.api.deps import SnapshotDep
-from rag.api.schemas import PassageDetail
 from rag.api.views import document_summary
 from rag.errors import NotFound
+from rag.wire.documents import PassageDetail
 
 router = APIRouter(tags=["citations"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from rag import limits
 from rag.api.deps import SnapshotDep
-from rag.retrieval.results import SearchResults
+from rag.wire.search import SearchResults
 
 router = APIRouter(tags=["search"])
 

@@ -1,4 +1,5 @@
-"""The answer contract: what `rag ask --json` prints and `POST /api/ask` returns."""
+"""The answer contract: what `POST /api/ask` takes and returns, what `rag ask --json`
+prints, the events of an answer stream, and the one citation-marker formatter."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from rag import limits
+from rag.wire.fields import Question, TurnText
+
 Role = Literal["user", "assistant"]
 AnswerMode = Literal["extractive", "generative"]
 
@@ -14,6 +18,17 @@ AnswerMode = Literal["extractive", "generative"]
 class Turn(BaseModel):
     role: Role
     content: str
+
+
+class HistoryTurn(Turn):
+    content: TurnText  # type: ignore[valid-type]
+
+
+class AskRequest(BaseModel):
+    question: Question  # type: ignore[valid-type]
+    history: list[HistoryTurn] = Field(default_factory=list, max_length=limits.HISTORY_TURNS)
+    top_k: int | None = Field(default=None, ge=1, le=20, description="Passages to draw on.")
+    mode: AnswerMode | None = Field(default=None, description="Default: extractive.")
 
 
 class Corroboration(BaseModel):

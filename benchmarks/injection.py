@@ -57,7 +57,7 @@ QUESTIONS = (
 
 
 def run(model: Path, index_dir: Path) -> dict:
-    from rag.answer.generator import make_generator
+    from rag.answer.chat_models import make_generator
     from rag.config import Settings
     from rag.embedding import make_embedder
     from rag.index.maintain import IndexTarget

@@ -11,9 +11,9 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rag.answer.chat_models import Generator, make_generator
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.generative import GenerativeAnswerer
-from rag.answer.generator import Generator, make_generator
 from rag.answer.prompt import load_system_prompt
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder

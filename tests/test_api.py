@@ -220,7 +220,7 @@ def test_stream_reassembles_into_the_same_answer(client):
     )
     events = parse_sse(response.text)
     names = [name for name, _ in events]
-    assert names[0] == "citations" and names[-1] == "answer" and "delta" in names
+    assert names[0] == "sources" and names[-1] == "answer" and "delta" in names
     streamed = "".join(data["text"] for name, data in events if name == "delta")
     final = events[-1][1]
     assert streamed == final["answer"] == plain["answer"]

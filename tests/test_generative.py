@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from rag.answer.chat_models import make_generator
 from rag.answer.checker import check_claims, split_claims
 from rag.answer.extractive import NOT_COVERED, ExtractiveAnswerer
 from rag.answer.generative import GenerativeAnswerer
-from rag.answer.generator import make_generator
 from rag.answer.prompt import is_instruction, sanitize
 from rag.index.build import with_documents
 from rag.ingest.chunking import ChunkerParams

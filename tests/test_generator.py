@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.generator import Generator, LocalModelGenerator, make_generator
+from rag.answer.chat_models import Generator, LocalModelGenerator, make_generator
 from rag.answer.llama_server import LocalModelServer, system_info
 from rag.errors import ModelUnavailable
 from tests.support import SMOLLM2 as MODEL

@@ -86,7 +86,7 @@ def test_sse_stream_reads_line_by_line_like_curl(live_server):
         for line in r.iter_lines():
             if line.startswith("event: "):
                 events.append(line.removeprefix("event: "))
-    assert events[0] == "citations" and events[-1] == "answer" and "delta" in events
+    assert events[0] == "sources" and events[-1] == "answer" and "delta" in events
 
 
 def test_fuzzed_requests_never_get_a_server_error(live_server):

@@ -135,7 +135,7 @@ def test_answer_streams_in_with_citation_chips(open_page):
     assert response.status == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     events = re.findall(r"^event: (\w+)$", response.text(), re.M)
-    assert events[0] == "citations" and "delta" in events and events[-1] == "answer"
+    assert events[0] == "sources" and "delta" in events and events[-1] == "answer"
 
     answer = ui.last_answer()
     assert "answer--abstained" not in (answer.get_attribute("class") or "")
@@ -325,7 +325,7 @@ def test_errors_are_shown_inline_and_the_question_is_kept(open_page):
 
     def error_event(route):
         data = json.dumps({"error": {"code": "internal", "message": "stream broke"}})
-        body = f"event: citations\ndata: {json.dumps({'sources': []})}\n\nevent: error\ndata: {data}\n\n"
+        body = f"event: sources\ndata: {json.dumps({'sources': []})}\n\nevent: error\ndata: {data}\n\n"
         route.fulfill(status=200, content_type="text/event-stream", body=body)
 
     page.route(route, error_event)

@@ -13,7 +13,7 @@ import numpy as np
 
 from rag.answer.coref import speaker_names
 from rag.answer.prompt import is_instruction
-from rag.answer.questions import QuestionType, Unit, answers_type
+from rag.answer.questions import QuestionType, QuestionWord, answers_type
 from rag.answer.relations import Possessive, expresses
 from rag.index.store import IndexStore
 from rag.index.vectors import all_vectors
@@ -111,7 +111,7 @@ class ScoredSpan:
     similarity: float  # question . span
     coverage: float  # idf-weighted share of the question's terms the span contains
     type_match: bool
-    found: frozenset[Unit] = frozenset()  # the question words the span contains
+    found: frozenset[QuestionWord] = frozenset()  # the question words the span contains
     relation: bool = False  # states the question's "X's Y" relation
 
 
@@ -217,8 +217,8 @@ def candidate_spans(
 
 
 def _discriminative_weights(
-    bank: SentenceBank, candidates: Sequence[Span], units: Sequence[Unit]
-) -> dict[Unit, float]:
+    bank: SentenceBank, candidates: Sequence[Span], units: Sequence[QuestionWord]
+) -> dict[QuestionWord, float]:
     """Weight of each question word: rare in the corpus (global idf, of its most tolerant
     form) and rare among the candidates (local idf). A name every candidate shares says
     little about which one answers; the relation asked about ("founded") says much."""
@@ -241,7 +241,7 @@ def span_features(
     candidates: Sequence[Span],
     *,
     question_vector: np.ndarray,
-    question_terms: Sequence[Unit],
+    question_terms: Sequence[QuestionWord],
     kind: QuestionType,
     passage_ranks: dict[int, int],
     relations: Sequence[Possessive] = (),
@@ -275,7 +275,7 @@ def score_spans(
     candidates: Sequence[Span],
     *,
     question_vector: np.ndarray,
-    question_terms: Sequence[Unit],
+    question_terms: Sequence[QuestionWord],
     kind: QuestionType,
     passage_ranks: dict[int, int],
     relations: Sequence[Possessive] = (),

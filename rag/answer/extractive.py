@@ -22,7 +22,7 @@ from rag.answer.evidence import (
     score_spans,
 )
 from rag.answer.followup import Standalone, contextualize
-from rag.answer.questions import Unit, classify, content_terms
+from rag.answer.questions import QuestionWord, classify, content_terms
 from rag.answer.relations import possessives
 from rag.answer.typed import (
     ENTITY_TYPES,
@@ -98,7 +98,7 @@ def _answer_text(quote: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _another_answer(candidate: ScoredSpan, best: ScoredSpan, found: set[Unit]) -> bool:
+def _another_answer(candidate: ScoredSpan, best: ScoredSpan, found: set[QuestionWord]) -> bool:
     """An extra span finds a question word the chosen ones lack (the speaker's sentence of
     a quote adds none: it is context) and, if the best states the asked relation ("Sudani's
     adviser"), states it too (another adviser is not a second answer)."""

@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
+from rag.answer.chat_models import Generator
 from rag.answer.checker import CheckedClaim, check_claims, split_claims
 from rag.answer.evidence import SentenceRef, Span
 from rag.answer.extractive import ExtractiveAnswerer, source_passage
 from rag.answer.followup import contextualize
-from rag.answer.generator import Generator
 from rag.answer.prompt import NOT_IN_SOURCES, Source, load_system_prompt, sanitize, user_message
 from rag.wire.answers import (
     Answer,

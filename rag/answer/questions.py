@@ -115,7 +115,7 @@ EQUIVALENT_CREDIT = 0.5
 
 
 @dataclass(frozen=True)
-class Unit:
+class QuestionWord:
     """One question word: the lexical terms that count as finding it."""
 
     terms: tuple[str, ...]  # its stem and skeleton; its weight is theirs
@@ -131,7 +131,7 @@ class Unit:
         return EQUIVALENT_CREDIT if any(t in terms for t in self.equivalents) else 0.0
 
 
-def content_terms(question: str) -> list[Unit]:
+def content_terms(question: str) -> list[QuestionWord]:
     """The question's content words without its framing words, each as the lexical terms
     that count as finding it: its stem, and for longer words its spelling-tolerant skeleton
     ("Kataeb" is found in "Kata’ib")."""
@@ -146,7 +146,7 @@ def content_terms(question: str) -> list[Unit]:
             continue
         terms = tuple(lexical_tokens(word))
         if terms:
-            units.append(Unit(terms, tuple(lexical_tokens(equivalents.get(word, "")))))
+            units.append(QuestionWord(terms, tuple(lexical_tokens(equivalents.get(word, "")))))
     return list(dict.fromkeys(units))
 
 

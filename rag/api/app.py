@@ -15,10 +15,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match, Mount, Router
 from starlette.types import Receive, Scope, Send
 
-from rag.api.docs import install_docs
 from rag.api.errors import ErrorBody, error_response, install_error_handlers
 from rag.api.routes import ask, documents, health, openai, passages, search
 from rag.api.security import BodyLimit, SecurityHeaders
+from rag.api.swagger import install_docs
 from rag.config import Settings
 from rag.services import Services
 

@@ -19,7 +19,7 @@ def frame(event: str, data: object) -> str:
 
 def _payload(event: StreamEvent) -> tuple[str, object]:
     if isinstance(event, SourcesEvent):
-        return "citations", {"sources": [s.model_dump() for s in event.sources]}
+        return event.type, {"sources": [s.model_dump() for s in event.sources]}
     if isinstance(event, DeltaEvent):
         return "delta", {"text": event.text}
     if isinstance(event, AnswerEvent):
@@ -28,7 +28,7 @@ def _payload(event: StreamEvent) -> tuple[str, object]:
 
 
 def answer_stream(events: Iterable[StreamEvent]) -> Iterator[str]:
-    """SSE text for an answer: citations, deltas, answer; or an `error` event."""
+    """SSE text for an answer: sources, deltas, answer; or an `error` event."""
     try:
         for event in events:
             yield frame(*_payload(event))

@@ -89,7 +89,7 @@ export function parseSseBlocks(buffer) {
 }
 
 /**
- * POST /api/ask/stream and call `on.citations`, `on.delta` as events arrive; resolves with
+ * POST /api/ask/stream and call `on.sources`, `on.delta` as events arrive; resolves with
  * the final answer JSON. An `error` event, an HTTP error or a cut stream reject with ApiError.
  */
 export async function askStream({ question, history, signal }, on = {}) {
@@ -111,7 +111,7 @@ export async function askStream({ question, history, signal }, on = {}) {
     } catch {
       throw new ApiError("The server sent a garbled answer.", { code: "bad_stream" });
     }
-    if (event.name === "citations") on.citations?.(data.sources || []);
+    if (event.name === "sources") on.sources?.(data.sources || []);
     else if (event.name === "delta") on.delta?.(data.text || "");
     else if (event.name === "answer") answer = data;
     else if (event.name === "error") {

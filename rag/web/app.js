@@ -84,7 +84,7 @@ async function ask(question) {
     const answer = await askStream(
       { question, history: history.slice(-MAX_HISTORY), signal: controller.signal },
       {
-        citations: (sources) => turn.sources(sources),
+        sources: (sources) => turn.sources(sources),
         delta: (text) => {
           turn.delta(text);
           followScroll(false);

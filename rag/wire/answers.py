@@ -115,7 +115,7 @@ class SourcePassage(BaseModel):
 
 
 class SourcesEvent(BaseModel):
-    type: Literal["citations"] = "citations"
+    type: Literal["sources"] = "sources"
     sources: list[SourcePassage]
 
 

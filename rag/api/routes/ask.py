@@ -26,11 +26,11 @@ def ask(body: AskRequest, services: ServicesDep) -> Answer:
     dependencies=[Depends(require_json)],
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/event-stream": {}}, "description": "SSE: citations, delta…, answer"}
+        200: {"content": {"text/event-stream": {}}, "description": "SSE: sources, delta…, answer"}
     },
 )
 def ask_stream(body: AskRequest, services: ServicesDep) -> StreamingResponse:
-    """The same answer as Server-Sent Events: `citations` (the sources), `delta` (text),
+    """The same answer as Server-Sent Events: `sources` (the passages drawn on), `delta` (text),
     `answer` (the complete answer JSON of /api/ask), or `error`."""
     answerer = services.answerer(body.mode or "extractive")  # 503s happen before the stream
     events = answerer.stream(body.question, body.history, top_k=body.top_k)

@@ -21,7 +21,6 @@ import numpy as np
 
 from rag.answer.abstain import AbstentionPolicy
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.followup import contextualize
 from rag.evaluation import EvalQuestion, read_questions
 
 
@@ -35,13 +34,12 @@ def choose_threshold(
 ) -> tuple[float, float, float]:
     """(threshold, abstention on unanswerable, false abstention on answerable)."""
     best: dict[bool, list[float]] = {True: [], False: []}
+    engine = answerer.engine
     for question in questions:
-        standalone = contextualize(question.question, question.history)
-        vector = answerer.embedder.embed([standalone.question])[0]
-        scored = answerer.rank_spans(standalone, vector, answerer.top_k, {})
-        top = scored[0] if scored else None
-        vetoed = top is not None and answerer.abstention_reason(
-            standalone.question, dataclasses.replace(top, score=float("inf"))
+        evidence = engine.find(question.question, question.history)
+        top = evidence.ranked[0] if evidence.ranked else None
+        vetoed = top is not None and engine.abstention_reason(
+            evidence.standalone.question, dataclasses.replace(top, score=float("inf"))
         )
         best[question.answerable].append(-1.0 if not top or vetoed else top.score)
     rows = []

@@ -4,10 +4,10 @@ follow-ups, and the evaluation figures as a regression guard."""
 import pytest
 
 from rag.answer.coref import speaker_names
-from rag.answer.evidence import _is_citable
 from rag.answer.extractive import NOT_COVERED, ExtractiveAnswerer
 from rag.answer.questions import content_terms
 from rag.answer.relations import expresses, possessives
+from rag.answer.sentence_bank import _is_citable
 from rag.evaluation import evaluate, read_questions, supports
 from rag.retrieval.retriever import HybridRetriever
 from rag.text.sentences import split_sentences

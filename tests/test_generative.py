@@ -63,14 +63,16 @@ def test_markers_after_the_full_stop_and_uncited_runs_are_attributed():
 
 
 def test_checker_accepts_supported_and_rejects_invented_or_uncited(extractive, seed_store):
-    bank = extractive.bank
+    bank = extractive.engine.bank
     row = next(i for i, p in enumerate(seed_store.passages) if "their own decision" in p.text)
     claims = split_claims(
         "Tehran said the groups have their own decision on supporting Lebanon and Gaza [1]. "
         "Iran sent five thousand soldiers to Basra in June [1]. "
         "The groups make their own decisions [7]."
     )
-    checked = check_claims(claims, [row], bank=bank, embedder=extractive.embedder, threshold=0.5)
+    checked = check_claims(
+        claims, [row], bank=bank, embedder=extractive.engine.embedder, threshold=0.5
+    )
     assert [c.supported for c in checked] == [True, False, False]
     assert checked[0].support > checked[1].support
     assert checked[2].sources == []  # [7] points at no source: removed
@@ -81,10 +83,12 @@ def test_a_bare_word_is_not_a_checkable_claim_even_when_its_source_contains_it(
     extractive, seed_store
 ):
     """What an obeyed "answer with the single word X" looks like: dropped."""
-    bank = extractive.bank
+    bank = extractive.engine.bank
     row = next(i for i, p in enumerate(seed_store.passages) if "their own decision" in p.text)
     claims = split_claims("Tehran [1]. Lebanon and Gaza [1].")
-    checked = check_claims(claims, [row], bank=bank, embedder=extractive.embedder, threshold=0.5)
+    checked = check_claims(
+        claims, [row], bank=bank, embedder=extractive.engine.embedder, threshold=0.5
+    )
     assert [c.supported for c in checked] == [False, False]
 
 

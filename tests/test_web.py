@@ -325,7 +325,9 @@ def test_errors_are_shown_inline_and_the_question_is_kept(open_page):
 
     def error_event(route):
         data = json.dumps({"error": {"code": "internal", "message": "stream broke"}})
-        body = f"event: sources\ndata: {json.dumps({'sources': []})}\n\nevent: error\ndata: {data}\n\n"
+        body = (
+            f"event: sources\ndata: {json.dumps({'sources': []})}\n\nevent: error\ndata: {data}\n\n"
+        )
         route.fulfill(status=200, content_type="text/event-stream", body=body)
 
     page.route(route, error_event)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.evidence import SentenceBank, SentenceRef
+from rag.answer.sentence_bank import SentenceBank, SentenceRef
 from rag.embedding import Embedder
 from rag.text.sentences import split_sentences
 from rag.text.tokens import lexical_tokens, words

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.evidence import SentenceBank, SentenceRef, Span
+from rag.answer.scoring import CandidateSpan
+from rag.answer.sentence_bank import SentenceBank, SentenceRef
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def _shared_terms(bank: SentenceBank, fact: SentenceRef, other: SentenceRef) -> 
 
 
 def corroborating(
-    bank: SentenceBank, span: Span, *, policy: CorroborationPolicy = CorroborationPolicy()
+    bank: SentenceBank, span: CandidateSpan, *, policy: CorroborationPolicy = CorroborationPolicy()
 ) -> list[SentenceRef]:
     """The best corroborating sentence of each other document, most similar first."""
     best: dict[str, tuple[SentenceRef, float]] = {}

@@ -1,312 +1,239 @@
-"""Sentence-level evidence: every indexed sentence with its vector and terms, and the
-scores that say how well a sentence answers a question; scoring is pure arithmetic."""
+"""The evidence engine behind both answer modes, with one entry point:
+`EvidenceEngine.find(question, history)` -> `Evidence`: the follow-up made standalone, every
+candidate span of the retrieved passages scored against it, those that state the asked
+kind of thing, and whether the articles answer at all (the abstention reason).
+
+Steps: `followup.contextualize` -> embed the question -> `HybridRetriever.search` (plus
+passages that share the question's rare words, and for a follow-up those the previous
+answer drew on) -> `scoring.score_spans` -> `typed` keeps spans that state the asked
+type and the question's names -> `abstain.abstention_reason`. The answerers
+(`extractive.py`, `generative.py`) only compose from what this returns.
+"""
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from rag.answer.coref import speaker_names
-from rag.answer.prompt import is_instruction
-from rag.answer.questions import QuestionType, QuestionWord, answers_type
-from rag.answer.relations import Possessive, expresses
-from rag.index.store import IndexStore
-from rag.index.vectors import all_vectors
-from rag.text.tokens import lexical_tokens
-
-_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$|[\"”’]$")
-_QUESTION_END = re.compile(r"\?[\"”’)\]]*$")
-
-
-@dataclass(frozen=True)
-class SentenceRef:
-    row: int  # row in the store's sentence vectors
-    passage_row: int
-    document_id: str
-    start: int
-    end: int
-    text: str
-    citable: bool  # headings and fragments are context, not answers
-
-
-@dataclass(frozen=True)
-class Span:
-    """One sentence, or two adjacent ones of a passage ("He said ..." needs its lead-in)."""
-
-    refs: tuple[SentenceRef, ...]
-
-    @property
-    def first(self) -> SentenceRef:
-        return self.refs[0]
-
-    @property
-    def start(self) -> int:
-        return self.refs[0].start
-
-    @property
-    def end(self) -> int:
-        return self.refs[-1].end
-
-    @property
-    def document_id(self) -> str:
-        return self.refs[0].document_id
-
-    @property
-    def passage_row(self) -> int:
-        return self.refs[0].passage_row
-
-    @property
-    def rows(self) -> list[int]:
-        return [r.row for r in self.refs]
-
-    @property
-    def text(self) -> str:
-        return " ".join(r.text for r in self.refs)
-
-    @property
-    def words(self) -> int:
-        return sum(len(r.text.split()) for r in self.refs)
-
-
-FEATURES = (
-    "similarity",
-    "coverage",
-    "passage_similarity",
-    "answer_type",
-    "reciprocal_rank",
-    "pair",
-    "relation",
+from rag.answer.abstain import AbstentionPolicy, abstention_reason
+from rag.answer.cite import citation, source_passages
+from rag.answer.corroborate import CorroborationPolicy
+from rag.answer.followup import Standalone, contextualize
+from rag.answer.questions import classify, content_terms
+from rag.answer.relations import possessives
+from rag.answer.scoring import CandidateSpan, ScoredSpan, Weights, candidate_spans, score_spans
+from rag.answer.sentence_bank import SentenceBank
+from rag.answer.typed import (
+    ENTITY_TYPES,
+    TypedAnswer,
+    distinctive_words,
+    expected_answer,
+    fresh_answers,
+    plain,
+    says_all,
 )
+from rag.embedding import Embedder
+from rag.retrieval.retriever import HybridRetriever
+from rag.text.tokens import lexical_tokens
+from rag.wire.answers import Citation, SourcePassage, Turn
+
+CONTEXT_BEFORE = 3  # sentences before a span that can carry what it refers to
 
 
 @dataclass(frozen=True)
-class Weights:
-    """Linear weights of the span features (in FEATURES order). Set by hand and kept after
-    measuring alternatives on both question files with `rag eval`: weights fitted by
-    logistic regression on the calibration file did better there and worse on the
-    evaluation file (overfitting 30 questions)."""
+class Evidence:
+    """What the articles offer for one question. `timings` (ms per stage) and `started`
+    (perf_counter) let the answerer add its own stages and the total."""
 
-    similarity: float = 0.45
-    coverage: float = 0.35
-    passage_similarity: float = 0.10
-    answer_type: float = 0.07
-    reciprocal_rank: float = 0.03
-    pair: float = -0.05
-    relation: float = 0.12  # states the question's "X's Y" relation, not just X and Y
-    max_pair_words: int = 70
+    question: str  # as asked
+    standalone: Standalone  # with a follow-up's context resolved
+    ranked: list[ScoredSpan]  # every candidate span, best first
+    answering: list[ScoredSpan]  # those stating the asked kind of thing, best first
+    abstention: str | None  # why `answering` does not answer; None when it does
+    ranked_abstention: str | None  # the same check on the best span of any kind
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = 0.0
 
-    def vector(self) -> np.ndarray:
-        return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class ScoredSpan:
-    span: Span
-    score: float
-    similarity: float  # question . span
-    coverage: float  # idf-weighted share of the question's terms the span contains
-    type_match: bool
-    found: frozenset[QuestionWord] = frozenset()  # the question words the span contains
-    relation: bool = False  # states the question's "X's Y" relation
+    def passage_rows(self, limit: int) -> list[int]:
+        """The passages of the ranked spans, best first, at most `limit`."""
+        return list(dict.fromkeys(s.span.passage_row for s in self.ranked))[:limit]
 
 
-def _is_citable(document_text: str, start: int, end: int) -> bool:
-    """Sentences are citable; headings, standfirsts, fragments, questions (a rhetorical
-    "how many Iraqis support them?" asks, it does not answer) and sentences addressed to a
-    language model ("ignore previous instructions…") are not."""
-    text = document_text[start:end]
-    whole_line = (start == 0 or document_text[start - 1] == "\n") and (
-        end == len(document_text) or document_text[end] == "\n"
-    )
-    unpunctuated = not _SENTENCE_END.search(text)
-    return (
-        len(text.split()) >= 4
-        and not (whole_line and unpunctuated)
-        and not _QUESTION_END.search(text)
-        and not is_instruction(text)
-    )
+def typed_answers(
+    bank: SentenceBank, span: CandidateSpan, expected: str | None, question: str
+) -> list[TypedAnswer]:
+    """The span's typed spans that could answer a question asking for `expected`."""
+    if expected not in ENTITY_TYPES:
+        return []
+    spans = [e for row in span.rows for e in bank.entities[row]]
+    return fresh_answers(spans, expected, question, span.text)
 
 
-class SentenceBank:
-    """All sentences of one store snapshot, ready for scoring; built once per snapshot."""
-
-    def __init__(self, store: IndexStore) -> None:
-        self.store = store
-        self.refs: list[SentenceRef] = []
-        for passage_row, passage in enumerate(store.passages):
-            text = store.documents[passage.document_id].text
-            first = store.first_sentence_row(passage_row)
-            for offset, (start, end) in enumerate(passage.sentences):
-                self.refs.append(
-                    SentenceRef(
-                        row=first + offset,
-                        passage_row=passage_row,
-                        document_id=passage.document_id,
-                        start=start,
-                        end=end,
-                        text=text[start:end],
-                        citable=_is_citable(text, start, end),
-                    )
-                )
-        # Typed spans (type, text) of each sentence, from the index's annotations.
-        self.entities: list[tuple[tuple[str, str], ...]] = [()] * len(self.refs)
-        for passage_row, passage in enumerate(store.passages):
-            if not passage.entities:
-                continue
-            text = store.documents[passage.document_id].text
-            for ref in self.of_passage(passage_row):
-                self.entities[ref.row] = tuple(
-                    (kind, text[a:b])
-                    for a, b, kind in passage.entities
-                    if ref.start <= a and b <= ref.end
-                )
-        self.annotated = any(p.entities for p in store.passages)
-        self.matrix = all_vectors(store.sentence_vectors)
-        self.passage_matrix = all_vectors(store.vectors)
-        self.terms = [frozenset(lexical_tokens(ref.text)) for ref in self.refs]
-        self.speaker_terms = self._speaker_terms()
-        frequency = Counter(term for terms in self.terms for term in terms)
-        total = max(len(self.refs), 1)
-        self.idf = {term: math.log(1 + total / count) for term, count in frequency.items()}
-        self.unseen_idf = math.log(1 + total)  # a term the corpus never uses
-
-    def _speaker_terms(self) -> list[frozenset[str]]:
-        """Per sentence, the terms of the speaker a "…,” he said." sentence refers to."""
-        by_document: dict[str, list[SentenceRef]] = {}
-        for ref in self.refs:
-            by_document.setdefault(ref.document_id, []).append(ref)
-        found: list[frozenset[str]] = [frozenset()] * len(self.refs)
-        for refs in by_document.values():
-            refs.sort(key=lambda r: r.start)
-            for ref, speaker in zip(refs, speaker_names([r.text for r in refs]), strict=True):
-                found[ref.row] = frozenset(lexical_tokens(speaker))
-        return found
-
-    def of_passage(self, passage_row: int) -> list[SentenceRef]:
-        first = self.store.first_sentence_row(passage_row)
-        return self.refs[first : first + len(self.store.passages[passage_row].sentences)]
-
-    def weight(self, term: str) -> float:
-        return self.idf.get(term, self.unseen_idf)
-
-    def coverage(self, question_terms: Sequence[str], sentence_terms: frozenset[str]) -> float:
-        total = sum(self.weight(t) for t in question_terms)
-        if total == 0:
-            return 0.0
-        return sum(self.weight(t) for t in question_terms if t in sentence_terms) / total
+def stated_answers(
+    bank: SentenceBank, span: CandidateSpan, expected: str | None, question: str
+) -> dict[str, str]:
+    """The span's answers of the asked type itself (key -> text as written): a person for
+    "who", not what is merely accepted."""
+    answers = typed_answers(bank, span, expected, question)
+    return {a.key: a.text for a in answers if a.type == expected}
 
 
-def candidate_spans(
-    bank: SentenceBank, passage_rows: Sequence[int], weights: Weights
-) -> list[Span]:
-    """Every citable sentence of the passages, and every pair of adjacent ones."""
-    spans: list[Span] = []
-    for row in passage_rows:
-        refs = [r for r in bank.of_passage(row) if r.citable]
-        spans.extend(Span((r,)) for r in refs)
-        for a, b in zip(refs, refs[1:], strict=False):
-            pair = Span((a, b))
-            if b.row == a.row + 1 and pair.words <= weights.max_pair_words:
-                spans.append(pair)
-    return spans
+class EvidenceEngine:
+    """Finds and scores the evidence for a question over one store snapshot."""
 
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        embedder: Embedder,
+        *,
+        top_k: int = 8,
+        lexical_extra: int = 2,
+        weights: Weights = Weights(),
+        abstention: AbstentionPolicy = AbstentionPolicy(),
+        repeat_above: float = 0.80,  # this similar to the previous answer: already said
+        corroboration: CorroborationPolicy = CorroborationPolicy(),
+    ) -> None:
+        self.retriever = retriever
+        self.embedder = embedder
+        self.bank = SentenceBank(retriever.store)
+        self.top_k = top_k
+        self._lexical_extra = lexical_extra
+        self._weights = weights
+        self._abstention = abstention
+        self._repeat_above = repeat_above
+        self._corroboration = corroboration
 
-def _discriminative_weights(
-    bank: SentenceBank, candidates: Sequence[Span], units: Sequence[QuestionWord]
-) -> dict[QuestionWord, float]:
-    """Weight of each question word: rare in the corpus (global idf, of its most tolerant
-    form) and rare among the candidates (local idf). A name every candidate shares says
-    little about which one answers; the relation asked about ("founded") says much."""
-    rows = {r for span in candidates for r in span.rows}
-    total = max(len(rows), 1)
-    weights = {}
-    for unit in units:
-        local = sum(unit.found_in(bank.terms[r]) for r in rows)
-        weights[unit] = sum(bank.weight(t) for t in unit.terms) * math.log(1 + total / (1 + local))
-    return weights
-
-
-def span_terms(bank: SentenceBank, span: Span) -> frozenset[str]:
-    # A "he said" sentence also counts the names of the speaker it refers to.
-    return frozenset().union(*(bank.terms[r] | bank.speaker_terms[r] for r in span.rows))
-
-
-def span_features(
-    bank: SentenceBank,
-    candidates: Sequence[Span],
-    *,
-    question_vector: np.ndarray,
-    question_terms: Sequence[QuestionWord],
-    kind: QuestionType,
-    passage_ranks: dict[int, int],
-    relations: Sequence[Possessive] = (),
-) -> np.ndarray:
-    """One row of FEATURES per candidate span."""
-    rows = []
-    weigh = _discriminative_weights(bank, candidates, question_terms)
-    for span in candidates:
-        vector = bank.matrix[span.rows].sum(axis=0)
-        similarity = float(vector @ question_vector) / max(float(np.linalg.norm(vector)), 1e-9)
-        terms = span_terms(bank, span)
-        rank = passage_ranks.get(span.passage_row, len(passage_ranks) + 1)
-        covered = sum(weight * unit.degree(terms) for unit, weight in weigh.items())
-        rows.append(
-            (
-                similarity,
-                covered / max(sum(weigh.values()), 1e-9),
-                float(bank.passage_matrix[span.passage_row] @ question_vector),
-                float(answers_type(kind, span.text)),
-                1.0 / rank,
-                # Why/how answers need their lead-in ("They were told ... Tehran claimed ...").
-                0.0 if kind in (QuestionType.WHY, QuestionType.HOW) else float(len(span.refs) - 1),
-                float(expresses(relations, span.text)),
-            )
+    def find(
+        self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None
+    ) -> Evidence:
+        """The one entry point: question and history -> scored, typed candidate spans with
+        the abstention decision."""
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        standalone = contextualize(question, history)
+        clock = time.perf_counter()
+        vector = self.embedder.embed([standalone.question])[0]
+        timings["embed"] = (time.perf_counter() - clock) * 1000
+        ranked = self.rank(standalone, vector, top_k or self.top_k, timings)
+        answering = self.answering(standalone.question, ranked)
+        return Evidence(
+            question=question,
+            standalone=standalone,
+            ranked=ranked,
+            answering=answering,
+            abstention=self.abstention_reason(
+                standalone.question, answering[0] if answering else None
+            ),
+            ranked_abstention=self.abstention_reason(
+                standalone.question, ranked[0] if ranked else None
+            ),
+            timings=timings,
+            started=started,
         )
-    return np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
+    def gather(
+        self, standalone: Standalone, question_vector: np.ndarray, top_k: int
+    ) -> tuple[list[CandidateSpan], dict[int, int]]:
+        """Candidate spans from the retrieved passages and, for a follow-up, from the
+        passages the previous answer drew on; with each passage's rank (bank rows)."""
+        hits = self.retriever.search(standalone.question, top_k, query_vector=question_vector)
+        store = self.retriever.store
+        # The bank indexes passages by store row; the hits come from this same store.
+        rows = [store.row_of(h.passage.passage_id) for h in hits]
+        ranks = {row: i for i, row in enumerate(rows, 1) if row is not None}
+        # A passage that shares the question's rare words ("presidential election") can lose
+        # the fused ranking to passages on the general topic; the answer may be there.
+        for row, _ in self.retriever.lexical(standalone.question, self._lexical_extra):
+            ranks.setdefault(row, len(ranks) + 1)
+        if not (standalone.is_followup and standalone.previous_answer):
+            return candidate_spans(self.bank, list(ranks), self._weights), ranks
+        previous = self.embedder.embed([standalone.previous_answer])[0]
+        similarity = self.bank.matrix @ previous
+        for row in np.argsort(-similarity)[:2]:
+            ranks.setdefault(self.bank.refs[int(row)].passage_row, len(ranks) + 1)
+        # What the previous answer already said is not an answer to the follow-up.
+        repeated = set(np.flatnonzero(similarity >= self._repeat_above).tolist())
+        spans = candidate_spans(self.bank, list(ranks), self._weights)
+        return [s for s in spans if not repeated & set(s.rows)], ranks
 
-def score_spans(
-    bank: SentenceBank,
-    candidates: Sequence[Span],
-    *,
-    question_vector: np.ndarray,
-    question_terms: Sequence[QuestionWord],
-    kind: QuestionType,
-    passage_ranks: dict[int, int],
-    relations: Sequence[Possessive] = (),
-    weights: Weights = Weights(),
-) -> list[ScoredSpan]:
-    """Score candidate spans, best first."""
-    features = span_features(
-        bank,
-        candidates,
-        question_vector=question_vector,
-        question_terms=question_terms,
-        kind=kind,
-        passage_ranks=passage_ranks,
-        relations=relations,
-    )
-    scores = features @ weights.vector()
-    rows = {r for span in candidates for r in span.rows}
-    found = {
-        r: frozenset(u for u in question_terms if u.found_in(bank.terms[r] | bank.speaker_terms[r]))
-        for r in rows
-    }
-    scored = [
-        ScoredSpan(
-            span,
-            float(scores[i]),
-            float(features[i, 0]),
-            float(features[i, 1]),
-            bool(features[i, 3]),
-            frozenset().union(*(found[r] for r in span.rows)),
-            bool(features[i, FEATURES.index("relation")]),
+    def rank(
+        self,
+        standalone: Standalone,
+        question_vector: np.ndarray,
+        top_k: int,
+        timings: dict[str, float],
+    ) -> list[ScoredSpan]:
+        """Candidate spans scored against the question, best first."""
+        clock = time.perf_counter()
+        candidates, ranks = self.gather(standalone, question_vector, top_k)
+        timings["retrieve"] = (time.perf_counter() - clock) * 1000
+        clock = time.perf_counter()
+        scored = score_spans(
+            self.bank,
+            candidates,
+            question_vector=question_vector,
+            question_terms=content_terms(standalone.question),
+            kind=classify(standalone.question),
+            passage_ranks=ranks,
+            relations=possessives(standalone.question),
+            weights=self._weights,
         )
-        for i, span in enumerate(candidates)
-    ]
-    return sorted(scored, key=lambda s: -s.score)
+        timings["score"] = (time.perf_counter() - clock) * 1000
+        if not standalone.is_followup:
+            return scored
+        # Words the previous answer already gave ("Jake Sullivan" for "they") are not what
+        # a follow-up asks about: finding them does not make a span another answer.
+        given = frozenset(lexical_tokens(standalone.previous_answer))
+        return [
+            replace(s, found=frozenset(u for u in s.found if not u.found_in(given))) for s in scored
+        ]
+
+    def answering(self, question: str, scored: Sequence[ScoredSpan]) -> list[ScoredSpan]:
+        """The spans that state the kind of thing the question asks for (a name for "who",
+        an amount for "how much") beyond what the question already says, best first. On
+        an index without annotations, or for questions whose wording names no such type,
+        every span."""
+        expected = expected_answer(question)
+        required = distinctive_words(question)
+        kept = [s for s in scored if self._says(s.span, required)]
+        if not (self.bank.annotated and expected in ENTITY_TYPES):
+            return kept
+        return [s for s in kept if typed_answers(self.bank, s.span, expected, question)]
+
+    def _says(self, span: CandidateSpan, required: Sequence[Sequence[str]]) -> bool:
+        """Every distinctive word is in the span or its immediate context: the three
+        sentences before it in its article, or the article's title."""
+        if not required:
+            return True
+        first = span.refs[0].row
+        context = [
+            self.bank.refs[row].text
+            for row in range(max(first - CONTEXT_BEFORE, 0), first)
+            if self.bank.refs[row].document_id == span.document_id
+        ]
+        title = self.bank.store.documents[span.document_id].label
+        return says_all(plain(" ".join([title, *context, span.text])), required)
+
+    def abstention_reason(self, question: str, best: ScoredSpan | None) -> str | None:
+        """Why the articles don't answer `question`, or None when the best span does."""
+        if best is None:
+            return "nothing retrieved"
+        return abstention_reason(
+            question,
+            classify(question),
+            score=best.score,
+            sentence=best.span.text,
+            passage=self.bank.store.passages[best.span.passage_row].text,
+            policy=self._abstention,
+        )
+
+    def cite(self, n: int, span: CandidateSpan, *, same_answer: set[str] | None = None) -> Citation:
+        """Citation `n` of a span, with the other articles that report the same fact."""
+        return citation(self.bank, n, span, same_answer=same_answer, policy=self._corroboration)
+
+    def sources(self, passage_rows: Sequence[int]) -> list[SourcePassage]:
+        """The passages at these rows, numbered from 1, as an answer lists its sources."""
+        return source_passages(self.bank.store, passage_rows)

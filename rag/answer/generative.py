@@ -9,17 +9,16 @@ from collections.abc import Iterator, Sequence
 
 from rag.answer.chat_models import Generator
 from rag.answer.checker import CheckedClaim, check_claims, split_claims
-from rag.answer.evidence import SentenceRef, Span
-from rag.answer.extractive import ExtractiveAnswerer, source_passage
-from rag.answer.followup import contextualize
+from rag.answer.evidence import Evidence
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.prompt import NOT_IN_SOURCES, Source, load_system_prompt, sanitize, user_message
+from rag.answer.scoring import CandidateSpan
 from rag.wire.answers import (
     Answer,
     AnswerEvent,
     AnswerSentence,
     Citation,
     DeltaEvent,
-    SourcePassage,
     SourcesEvent,
     StreamEvent,
     Turn,
@@ -28,6 +27,9 @@ from rag.wire.answers import (
 
 
 class GenerativeAnswerer:
+    """Composes from the same evidence as the extractive answerer (its `engine`), with a
+    chat model writing the sentences; falls back to the extractive composition."""
+
     def __init__(
         self,
         extractive: ExtractiveAnswerer,
@@ -39,6 +41,7 @@ class GenerativeAnswerer:
         system_prompt: str | None = None,
     ) -> None:
         self.extractive = extractive
+        self.engine = extractive.engine
         self.generator = generator
         self._system = system_prompt or load_system_prompt()
         self._max_sources = max_sources
@@ -53,44 +56,34 @@ class GenerativeAnswerer:
                 return event.answer
         raise AssertionError("stream ended without an answer")  # stream() always ends with one
 
-    def sources(self, rows: Sequence[int]) -> list[SourcePassage]:
-        store = self.extractive.bank.store
-        return [source_passage(store, n, store.passages[row]) for n, row in enumerate(rows, 1)]
-
     def stream(
         self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None
     ) -> Iterator[StreamEvent]:
         """Sources first, then the model's text as it comes, then the checked answer."""
-        started = time.perf_counter()
-        timings: dict[str, float] = {}
-        standalone = contextualize(question, history)
-        vector = self.extractive.embed_question(standalone.question, timings)
-        scored = self.extractive.rank_spans(
-            standalone, vector, top_k or self.extractive.top_k, timings
-        )
-        best = scored[0] if scored else None
-        if self.extractive.abstention_reason(standalone.question, best):
+        evidence = self.engine.find(question, history, top_k=top_k)
+        if evidence.ranked_abstention:
             # Nothing in the articles answers: no reason to ask the model.
-            yield AnswerEvent(
-                answer=self.extractive.compose(question, standalone.question, [], timings, started)
-            )
+            yield AnswerEvent(answer=self.extractive.compose(evidence, [])[0])
             return
-        rows = list(dict.fromkeys(s.span.passage_row for s in scored))[: self._max_sources]
-        listed = self.sources(rows)
+        bank = self.engine.bank
+        rows = evidence.passage_rows(self._max_sources)
+        listed = self.engine.sources(rows)
         yield SourcesEvent(sources=listed)
         prompt_sources = [
             Source(
                 n=s.n,
                 title=s.title,
                 outlet=s.outlet,
-                text=sanitize([r.text for r in self.extractive.bank.of_passage(row)]),
+                text=sanitize([r.text for r in bank.of_passage(row)]),
             )
             for s, row in zip(listed, rows, strict=True)
         ]
+        timings = evidence.timings
         clock = time.perf_counter()
         pieces: list[str] = []
         for delta in self.generator.stream(
-            self._system, user_message(standalone.question, prompt_sources, history)
+            self._system,
+            user_message(evidence.standalone.question, prompt_sources, history),
         ):
             if not pieces:
                 timings["first_token"] = (time.perf_counter() - clock) * 1000
@@ -105,31 +98,22 @@ class GenerativeAnswerer:
             else check_claims(
                 split_claims(text),
                 rows,
-                bank=self.extractive.bank,
-                embedder=self.extractive.embedder,
+                bank=bank,
+                embedder=self.engine.embedder,
                 threshold=self._threshold,
             )
         )
         timings["check"] = (time.perf_counter() - clock) * 1000
         supported = [c for c in checked if c.supported][: self._max_sentences]
         if supported:
-            answer = self._compose(question, standalone.question, supported, timings, started)
+            answer = self._compose(evidence, supported)
         else:
             # Nothing checkable (or the model declined although the evidence passed the
             # abstention check): the extractive answer, which is right by construction.
-            answer = self.extractive.compose(
-                question, standalone.question, scored, timings, started
-            )
+            answer = self.extractive.compose(evidence, evidence.ranked)[0]
         yield AnswerEvent(answer=answer)
 
-    def _compose(
-        self,
-        question: str,
-        standalone: str,
-        claims: Sequence[CheckedClaim],
-        timings: dict[str, float],
-        started: float,
-    ) -> Answer:
+    def _compose(self, evidence: Evidence, claims: Sequence[CheckedClaim]) -> Answer:
         numbers: dict[int, int] = {}  # sentence row -> citation number
         citations: list[Citation] = []
         sentences = []
@@ -138,13 +122,14 @@ class GenerativeAnswerer:
             for ref in claim.evidence:
                 if ref.row not in numbers:
                     numbers[ref.row] = len(numbers) + 1
-                    citations.append(self._citation(numbers[ref.row], ref))
+                    citations.append(self.engine.cite(numbers[ref.row], CandidateSpan((ref,))))
                 cited.append(numbers[ref.row])
             sentences.append(AnswerSentence(text=claim.text, citations=cited))
-        timings["total"] = (time.perf_counter() - started) * 1000
+        timings = evidence.timings
+        timings["total"] = (time.perf_counter() - evidence.started) * 1000
         return Answer(
-            question=question,
-            standalone_question=standalone,
+            question=evidence.question,
+            standalone_question=evidence.standalone.question,
             answer=answer_text(sentences),
             abstained=False,
             mode="generative",
@@ -152,6 +137,3 @@ class GenerativeAnswerer:
             citations=citations,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
         )
-
-    def _citation(self, n: int, ref: SentenceRef) -> Citation:
-        return self.extractive.citation(n, Span((ref,)))

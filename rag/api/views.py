@@ -5,18 +5,20 @@ from __future__ import annotations
 from rag.errors import InvalidInput
 from rag.index.store import IndexStore
 from rag.types import Document, Span
-from rag.wire.documents import DocumentDetail, DocumentSummary, Highlight, PassageSpan
+from rag.wire.documents import (
+    DocumentDetail,
+    DocumentSummary,
+    Highlight,
+    PassageSpan,
+    document_fields,
+)
 
 CONTEXT_SENTENCES = 3
 
 
 def document_summary(store: IndexStore, document: Document) -> DocumentSummary:
     return DocumentSummary(
-        document_id=document.id,
-        title=document.label,
-        outlet=document.outlet,
-        published=document.published,
-        url=document.url,
+        **document_fields(document),
         origin=document.origin,
         passages=sum(1 for p in store.passages if p.document_id == document.id),
         characters=len(document.text),

@@ -76,9 +76,14 @@ class UnsupportedMediaType(RagError):
     status, code = 415, "unsupported_media_type"
 
 
+def media_type(request: Request) -> str:
+    """The request body's media type without parameters, lower case ("" when unstated)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def require_json(request: Request) -> None:
     """JSON endpoints refuse other bodies with 415 instead of a confusing 422."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = media_type(request)
     if content_type != "application/json":
         raise UnsupportedMediaType(
             f"send the body as application/json, not {content_type or 'nothing'}"

@@ -6,6 +6,7 @@ from rag.errors import InvalidInput
 from rag.index.store import IndexStore
 from rag.types import Document, Span
 from rag.wire.documents import (
+    AddedDocument,
     DocumentDetail,
     DocumentSummary,
     Highlight,
@@ -66,4 +67,18 @@ def document_detail(
         highlight=highlight(document.text, document_sentences(store, document.id), start, end)
         if start is not None and end is not None
         else None,
+    )
+
+
+def added_document(store: IndexStore, document: Document, *, duplicate: bool) -> AddedDocument:
+    """The reply to adding `document`, read from the index the write produced (not whatever
+    a later write left); a duplicate names the document already indexed with its content."""
+    stored = store.documents.get(document.id) or next(
+        d for d in store.documents.values() if d.content_sha256 == document.content_sha256
+    )
+    return AddedDocument(
+        document_id=stored.id,
+        duplicate=duplicate,
+        document=document_summary(store, stored),
+        passages=passage_spans(store, stored.id),
     )

@@ -47,11 +47,6 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode_article(data: bytes, name: str) -> str:
-    """Bytes -> text, refusing what is not a text article."""
-    return decode_article_bytes(data, name)[0]
-
-
 def decode_article_bytes(data: bytes, name: str) -> tuple[str, str]:
     """(text, encoding). UTF-8 (or UTF-16 with a byte-order mark); failing that, Windows-1252
     when the result reads as Western European text: older news archives hold such files
@@ -138,13 +133,35 @@ def load_article_file(
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read {path}: {exc.strerror}") from None
-    return document_from_text(
-        decode_article(data, str(path)),
+    return article_from_bytes(data, str(path), meta, source_file=path.name)[0]
+
+
+def article_from_bytes(
+    data: bytes,
+    name: str,
+    meta: DocumentMeta,
+    *,
+    origin: str = "added",
+    document_id: str | None = None,
+    source_file: str | None = None,
+) -> tuple[Document, str]:
+    """One article file's bytes -> (Document, the encoding it was read in): the one parse
+    behind `rag add`, the seeds and `POST /api/documents` uploads.
+
+    Raises:
+        IngestError: not a text or HTML article, or nothing to index in it.
+    """
+    text, encoding = decode_article_bytes(data, name)
+    document = document_from_text(
+        text,
         meta,
-        source_file=path.name,
+        document_id=document_id,
+        origin=origin,
+        source_file=source_file or name,
         source_sha256=sha256_bytes(data),
-        name=str(path),
+        name=name,
     )
+    return document, encoding
 
 
 def read_seed_manifest(seeds_dir: Path) -> dict[str, SeedEntry]:
@@ -213,15 +230,16 @@ def documents_from_file(
     Raises:
         IngestError: the file as a whole cannot be read (or, for one article, refused).
     """
-    sha, suffix = sha256_bytes(data), Path(name).suffix.lower()
-    common = {"origin": origin, "source_file": name, "source_sha256": sha}
+    suffix = Path(name).suffix.lower()
+    if suffix not in MULTI_SUFFIXES:
+        document, encoding = article_from_bytes(
+            data, name, meta, origin=origin, document_id=document_id
+        )
+        return FileLoad([document], [], encoding)
+    common = {"origin": origin, "source_file": name, "source_sha256": sha256_bytes(data)}
     documents: list[Document] = []
     skipped: list[Skipped] = []
     parts: list[tuple[str, int, str, DocumentMeta, str | None]] = []  # where, n, text, meta, id
-    if suffix not in MULTI_SUFFIXES:
-        text, encoding = decode_article_bytes(data, name)
-        document = document_from_text(text, meta, document_id=document_id, name=name, **common)
-        return FileLoad([document], [], encoding)
     if suffix in FEED_SUFFIXES:
         entries, left_out = read_feed(data, name)
         skipped += [Skipped(f"{name} entry {n}", reason) for n, reason in left_out]

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.support import DEPTHS, hit_rates
+from rag.retrieval.hit_rates import DEPTHS, hit_rates
 
 __all__ = ["DEPTHS", "hit_rates", "main"]
 

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from rag.child_server import free_port
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.index.maintain import IndexTarget, rebuild
 from rag.index.store import IndexStore
 from rag.ingest.chunking import ChunkerParams
 from rag.ingest.entities import SpacyAnnotator
-from tests.support import ROOT, SEEDS, free_port
+from tests.support import ROOT, SEEDS
 
 # Test knobs, not settings: RAG_CRASH_RUNS (kills per command in the crash test) and
 # RAG_UPDATE_SCREENSHOT (the browser test rewrites docs/screenshot-desktop.png).
@@ -129,3 +130,35 @@ def run(settings: Settings, embedder):
         return CliRunner().invoke(main, list(args), obj=context, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def client(api_settings: Settings, embedder):
+    """The app in process (TestClient, lifespan run) over a private copy of the seed index."""
+    from fastapi.testclient import TestClient
+
+    from rag.api.app import create_app
+    from rag.services import Services
+
+    services = Services.load(api_settings, embedder=embedder)
+    with TestClient(create_app(api_settings, services=services)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def browser(live_server):
+    """Headless Chromium for the page tests (skips without it, fails in CI)."""
+    from tests.browser import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def open_page(browser, live_server) -> Iterator:
+    """open_page(viewport, **options) -> a page on the live server; fails the test on any
+    JavaScript error or dialog."""
+    from tests.browser import pages
+
+    with pages(browser, live_server) as factory:
+        yield factory

@@ -1,86 +1,31 @@
-"""Helpers shared by several test files: paths, readers, ports, servers in child processes,
-the local chat model's availability, and the retrieval hit rates. Fixtures live in
-conftest.py; test files import helpers from here, never from conftest."""
+"""Helpers shared by several test files: paths, readers, the local chat model's
+availability and a scripted chat model. Fixtures live in conftest.py; test files import
+helpers from here, never from conftest. (Servers in child processes: rag.child_server;
+retrieval hit rates: rag.retrieval.hit_rates, shared with the benchmarks.)"""
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from rag.ingest.cleaning import fold_for_matching
-from rag.retrieval.retriever import HybridRetriever, Mode
-
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
 SMOLLM2 = ROOT / "models" / "smollm2.gguf"
+TOKEN = "s3cret-token"  # the API token of the api_settings fixture
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+TEHRAN = "Why did Tehran rebuff Baghdad?"
 
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
-# --- servers ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Running:
-    url: str
-    pid: int
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serving(
-    args: Sequence[str], port: int, health: str, *, env: dict[str, str] | None = None
-) -> Iterator[Running]:
-    """Start `python ARGS` (which must listen on `port`), wait for `health` to answer 200,
-    and stop it on exit."""
-    process = subprocess.Popen(
-        [sys.executable, *args],
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{' '.join(args)} exited with {process.returncode}")
-            try:
-                if httpx.get(url + health, timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{' '.join(args)} did not answer {health} in 300 s")
-            time.sleep(0.3)
-        yield Running(url=url, pid=process.pid)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 # --- the local chat model ----------------------------------------------------------------------
@@ -118,25 +63,54 @@ def require_llama_runtime() -> None:
     _skip_or_fail(llama_runtime_missing())
 
 
-# --- retrieval hit rates -----------------------------------------------------------------------
-
-MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
-DEPTHS = (1, 3, 5)
+# --- a deterministic chat model -----------------------------------------------------------
 
 
-def hit_rates(
-    retriever: HybridRetriever, questions: Sequence[dict], depths: Sequence[int] = DEPTHS
-) -> dict[str, dict[int, float]]:
-    """{mode: {k: share of questions whose expected text is in the top k}}."""
-    rates: dict[str, dict[int, float]] = {}
-    for mode in MODES:
-        ranks = []
-        for question in questions:
-            hits = retriever.search(question["question"], max(depths), mode=mode)
-            expected = fold_for_matching(question["expect"])
-            found = [
-                i for i, h in enumerate(hits, 1) if expected in fold_for_matching(h.passage.text)
-            ]
-            ranks.append(found[0] if found else None)
-        rates[mode] = {k: sum(r is not None and r <= k for r in ranks) / len(ranks) for k in depths}
-    return rates
+class ScriptedGenerator:
+    """Replies with fixed text, token by token, and records the prompts it was given."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.prompts: list[tuple[str, str]] = []
+
+    def stream(self, system: str, user: str) -> Iterator[str]:
+        self.prompts.append((system, user))
+        yield from (word + " " for word in self.reply.split())
+
+
+# --- HTTP replies -----------------------------------------------------------------------------
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]["code"] == code
+    assert (
+        body["error"]["message"]
+        and "Traceback" not in response.text
+        and "/work/" not in response.text
+    )
+    return body["error"]
+
+
+def parse_sse(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.split("\n"))
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def error_of(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text[:300]
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]["message"], body
+    return body["error"]
+
+
+def timed(call) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started

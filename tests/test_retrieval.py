@@ -2,9 +2,10 @@ import pytest
 
 from rag.errors import InvalidInput
 from rag.retrieval.fusion import reciprocal_rank_fusion
+from rag.retrieval.hit_rates import DEPTHS, hit_rates
 from rag.retrieval.retriever import HybridRetriever
 from rag.text.tokens import lexical_tokens
-from tests.support import DATA, DEPTHS, hit_rates, read_jsonl
+from tests.support import DATA, read_jsonl
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@ generator (our own Generator protocol, deterministic) and with the real SmolLM2.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from rag.answer.chat_models import make_generator
@@ -19,30 +17,12 @@ from rag.retrieval.retriever import HybridRetriever
 from rag.types import DocumentMeta
 from rag.wire.answers import (
     AnswerEvent,
-    AnswerSentence,
     DeltaEvent,
     SourcesEvent,
-    answer_deltas,
-    answer_text,
-    cited_text,
 )
-from tests.support import SMOLLM2, require_local_model
+from tests.support import SMOLLM2, ScriptedGenerator, require_local_model
 
 TEHRAN = "Why did Tehran rebuff Baghdad?"
-
-
-class ScriptedGenerator:
-    """Replies with fixed text, token by token, and records the prompts it was given."""
-
-    name = "scripted"
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-        self.prompts: list[tuple[str, str]] = []
-
-    def stream(self, system: str, user: str) -> Iterator[str]:
-        self.prompts.append((system, user))
-        yield from (word + " " for word in self.reply.split())
 
 
 @pytest.fixture(scope="module")
@@ -248,34 +228,3 @@ def test_real_small_model_is_not_steered_by_a_planted_article(injected, smollm2)
         "What did Tehran tell Baghdad on Monday?"
     )
     assert "PIRATE" not in answer.answer.upper()
-
-
-def test_openai_clients_get_the_same_markers_streamed_and_not(api_settings, embedder):
-    """One citation formatter: a generated sentence citing two sources reads "… [1][2]"
-    whether the OpenAI client streams the reply or not."""
-    from fastapi.testclient import TestClient
-    from openai import OpenAI
-
-    from rag.api.app import create_app
-    from rag.services import Services
-
-    reply = (
-        "Tehran said the armed groups have their own decision on how to support "
-        "their brothers in Lebanon and Gaza [1][2][3]."
-    )
-    settings = api_settings.model_copy(update={"generator": "openai"})
-    services = Services(settings, embedder=embedder, generator=ScriptedGenerator(reply))
-    services._install(services.target.load())
-    with TestClient(create_app(settings, services=services)) as http:
-        client = OpenAI(base_url="http://testserver/v1", api_key="x", http_client=http)
-        messages = [{"role": "user", "content": TEHRAN}]
-        plain = client.chat.completions.create(model="rag-generative", messages=messages)
-        stream = client.chat.completions.create(
-            model="rag-generative", messages=messages, stream=True
-        )
-        streamed = "".join(chunk.choices[0].delta.content or "" for chunk in stream)
-    content = plain.choices[0].message.content
-    assert content == streamed and content.endswith("Gaza. [1]")
-    two = AnswerSentence(text="Both outlets said so.", citations=[1, 2])
-    assert cited_text(two) == "Both outlets said so. [1][2]"
-    assert "".join(answer_deltas([two, two])) == answer_text([two, two])

@@ -1,1 +1,3 @@
-"""Answers: cited sentences chosen from retrieved passages, or a checked generation."""
+"""Answers: the evidence engine (`evidence.py`: question + history -> scored, typed spans
+and whether to abstain) and the two answerers that compose from it, cited sentences
+(`extractive.py`) or a checked generation (`generative.py`)."""

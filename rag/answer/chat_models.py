@@ -1,4 +1,6 @@
-"""Generators: a LangChain chat model behind one small interface that streams reply tokens."""
+"""Chat-model clients for the generative mode: the `Generator` protocol (stream reply
+tokens) and its LangChain implementations, a local llama.cpp model or an OpenAI-compatible
+server (`make_generator`)."""
 
 from __future__ import annotations
 

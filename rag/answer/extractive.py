@@ -54,6 +54,23 @@ def _answer_text(quote: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _sentences(
+    chosen: Sequence[ScoredSpan], rival: tuple[ScoredSpan, str, str] | None
+) -> tuple[list[AnswerSentence], list[Conflict]]:
+    """The answer's sentences, each citing its span; with a rival, "Sources disagree: …"
+    first and the two versions as conflicts."""
+    sentences = [
+        AnswerSentence(text=_answer_text(s.span.text), citations=[n])
+        for n, s in enumerate(chosen, 1)
+    ] or [AnswerSentence(text=NOT_COVERED, citations=[])]
+    if rival is None:
+        return sentences, []
+    versions = list(rival[1:])
+    disagree = f"Sources disagree: {versions[0]} [1]; {versions[1]} [2]."
+    sentences.insert(0, AnswerSentence(text=disagree, citations=[]))
+    return sentences, [Conflict(answer=v, citations=[n]) for n, v in enumerate(versions, 1)]
+
+
 def _another_answer(candidate: ScoredSpan, best: ScoredSpan, found: set[QuestionWord]) -> bool:
     """An extra span finds a question word the chosen ones lack (the speaker's sentence of
     a quote adds none: it is context) and, if the best states the asked relation ("Sudani's
@@ -131,20 +148,7 @@ class ExtractiveAnswerer:
             )
             for n, s in enumerate(chosen, 1)
         ]
-        sentences = [
-            AnswerSentence(text=_answer_text(s.span.text), citations=[n])
-            for n, s in enumerate(chosen, 1)
-        ] or [AnswerSentence(text=NOT_COVERED, citations=[])]
-        conflicts = []
-        if rival is not None:
-            versions = list(rival[1:])
-            conflicts = [Conflict(answer=v, citations=[n]) for n, v in enumerate(versions, 1)]
-            sentences.insert(
-                0,
-                AnswerSentence(
-                    text=f"Sources disagree: {versions[0]} [1]; {versions[1]} [2].", citations=[]
-                ),
-            )
+        sentences, conflicts = _sentences(chosen, rival)
         timings = evidence.timings
         timings["compose"] = (time.perf_counter() - clock) * 1000
         timings["total"] = (time.perf_counter() - evidence.started) * 1000

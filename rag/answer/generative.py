@@ -19,6 +19,7 @@ from rag.wire.answers import (
     AnswerSentence,
     Citation,
     DeltaEvent,
+    SourcePassage,
     SourcesEvent,
     StreamEvent,
     Turn,
@@ -69,22 +70,13 @@ class GenerativeAnswerer:
         rows = evidence.passage_rows(self._max_sources)
         listed = self.engine.sources(rows)
         yield SourcesEvent(sources=listed)
-        prompt_sources = [
-            Source(
-                n=s.n,
-                title=s.title,
-                outlet=s.outlet,
-                text=sanitize([r.text for r in bank.of_passage(row)]),
-            )
-            for s, row in zip(listed, rows, strict=True)
-        ]
+        prompt = user_message(
+            evidence.standalone.question, self._prompt_sources(listed, rows), history
+        )
         timings = evidence.timings
         clock = time.perf_counter()
         pieces: list[str] = []
-        for delta in self.generator.stream(
-            self._system,
-            user_message(evidence.standalone.question, prompt_sources, history),
-        ):
+        for delta in self.generator.stream(self._system, prompt):
             if not pieces:
                 timings["first_token"] = (time.perf_counter() - clock) * 1000
             pieces.append(delta)
@@ -112,6 +104,19 @@ class GenerativeAnswerer:
             # abstention check): the extractive answer, which is right by construction.
             answer = self.extractive.compose(evidence, evidence.ranked)[0]
         yield AnswerEvent(answer=answer)
+
+    def _prompt_sources(self, listed: Sequence[SourcePassage], rows: Sequence[int]) -> list[Source]:
+        """The numbered sources of the prompt; sentences addressed to a model withheld."""
+        bank = self.engine.bank
+        return [
+            Source(
+                n=s.n,
+                title=s.title,
+                outlet=s.outlet,
+                text=sanitize([r.text for r in bank.of_passage(row)]),
+            )
+            for s, row in zip(listed, rows, strict=True)
+        ]
 
     def _compose(self, evidence: Evidence, claims: Sequence[CheckedClaim]) -> Answer:
         numbers: dict[int, int] = {}  # sentence row -> citation number

@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from rag.answer.abstain import AbstentionPolicy
-from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.evidence import EvidenceEngine
 from rag.evaluation import EvalQuestion, read_questions
 
 
 def choose_threshold(
-    answerer: ExtractiveAnswerer,
+    engine: EvidenceEngine,
     questions: Sequence[EvalQuestion],
     max_false_abstention: float,
     *,
@@ -34,7 +34,6 @@ def choose_threshold(
 ) -> tuple[float, float, float]:
     """(threshold, abstention on unanswerable, false abstention on answerable)."""
     best: dict[bool, list[float]] = {True: [], False: []}
-    engine = answerer.engine
     for question in questions:
         evidence = engine.find(question.question, question.history)
         top = evidence.ranked[0] if evidence.ranked else None
@@ -75,10 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     services = Services.load(Settings(**({"index_dir": args.index} if args.index else {})))
     questions = [q for path in args.questions for q in read_questions(path)]
-    answerer = ExtractiveAnswerer(
+    engine = EvidenceEngine(
         services.snapshot.retriever, services.embedder, abstention=AbstentionPolicy(min_score=-1e9)
     )
-    threshold, caught, false = choose_threshold(answerer, questions, args.max_false_abstention)
+    threshold, caught, false = choose_threshold(engine, questions, args.max_false_abstention)
     out = sys.stdout
     out.write(f"AbstentionPolicy(min_score={threshold})\n")
     out.write(
@@ -87,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for path in args.questions:
         subset = read_questions(path)
-        rates = choose_threshold(answerer, subset, 1.0, only=threshold)
+        rates = choose_threshold(engine, subset, 1.0, only=threshold)
         out.write(
             f"{path}: abstains on {rates[1]:.2f} of unanswerable, {rates[2]:.2f} of answerable\n"
         )

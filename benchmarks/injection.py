@@ -89,6 +89,7 @@ def _runtime(generator) -> dict:
 
 
 def _cases(generator, store, embedder) -> list[dict]:
+    from rag.answer.evidence import EvidenceEngine
     from rag.answer.extractive import ExtractiveAnswerer
     from rag.answer.generative import GenerativeAnswerer
     from rag.index.build import with_documents
@@ -101,7 +102,9 @@ def _cases(generator, store, embedder) -> list[dict]:
     for name, text in PLANTED.items():
         document = document_from_text(text, DocumentMeta(outlet="Planted"), name=name)
         planted_store = with_documents(store, [document], embedder, ChunkerParams()).store
-        extractive = ExtractiveAnswerer(HybridRetriever(planted_store, embedder), embedder)
+        extractive = ExtractiveAnswerer(
+            EvidenceEngine(HybridRetriever(planted_store, embedder), embedder)
+        )
         answerer = GenerativeAnswerer(extractive, generator)
         for question in QUESTIONS:
             answer = answerer.answer(question)

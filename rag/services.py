@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer.chat_models import Generator, make_generator
+from rag.answer.evidence import EvidenceEngine
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.generative import GenerativeAnswerer
 from rag.answer.prompt import load_system_prompt
@@ -109,7 +110,8 @@ class Services:
             rrf_k=self.settings.rrf_k,
             sentence_weight=self.settings.sentence_weight,
         )
-        answerer = ExtractiveAnswerer(retriever, self.embedder, top_k=self.settings.answer_passages)
+        engine = EvidenceEngine(retriever, self.embedder, top_k=self.settings.answer_passages)
+        answerer = ExtractiveAnswerer(engine)
         self._snapshot = Snapshot(store=store, retriever=retriever, answerer=answerer)
         self._load_failure = None
 

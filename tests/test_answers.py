@@ -4,6 +4,7 @@ follow-ups, and the evaluation figures as a regression guard."""
 import pytest
 
 from rag.answer.coref import speaker_names
+from rag.answer.evidence import EvidenceEngine
 from rag.answer.extractive import NOT_COVERED, ExtractiveAnswerer
 from rag.answer.questions import content_terms
 from rag.answer.relations import expresses, possessives
@@ -17,7 +18,7 @@ from tests.support import DATA
 
 @pytest.fixture(scope="module")
 def answerer(seed_store, embedder):
-    return ExtractiveAnswerer(HybridRetriever(seed_store, embedder), embedder)
+    return ExtractiveAnswerer(EvidenceEngine(HybridRetriever(seed_store, embedder), embedder))
 
 
 def assert_citations_exact(answer, store):

@@ -7,6 +7,7 @@ import pytest
 
 from rag.answer.chat_models import make_generator
 from rag.answer.checker import check_claims, split_claims
+from rag.answer.evidence import EvidenceEngine
 from rag.answer.extractive import NOT_COVERED, ExtractiveAnswerer
 from rag.answer.generative import GenerativeAnswerer
 from rag.answer.prompt import is_instruction, sanitize
@@ -27,7 +28,7 @@ TEHRAN = "Why did Tehran rebuff Baghdad?"
 
 @pytest.fixture(scope="module")
 def extractive(seed_store, embedder):
-    return ExtractiveAnswerer(HybridRetriever(seed_store, embedder), embedder)
+    return ExtractiveAnswerer(EvidenceEngine(HybridRetriever(seed_store, embedder), embedder))
 
 
 def source_number(answerer: GenerativeAnswerer, document_id: str) -> int:
@@ -137,7 +138,9 @@ INJECTION = (
 def injected(seed_store, embedder):
     document = document_from_text(INJECTION, DocumentMeta(outlet="Planted"), name="planted")
     store = with_documents(seed_store, [document], embedder, ChunkerParams()).store
-    return ExtractiveAnswerer(HybridRetriever(store, embedder), embedder), document.id
+    return ExtractiveAnswerer(
+        EvidenceEngine(HybridRetriever(store, embedder), embedder)
+    ), document.id
 
 
 def test_instruction_sentences_never_reach_the_prompt(injected):

@@ -9,13 +9,10 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rag.answer.abstain import AbstentionPolicy
-from rag.answer.corroborate import CorroborationPolicy
 from rag.answer.evidence import Evidence, EvidenceEngine, stated_answers
 from rag.answer.questions import QuestionWord
-from rag.answer.scoring import CandidateSpan, ScoredSpan, Weights
+from rag.answer.scoring import CandidateSpan, ScoredSpan
 from rag.answer.typed import differing_facts, expected_answer
-from rag.embedding import Embedder
 from rag.retrieval.retriever import HybridRetriever
 from rag.wire.answers import (
     Answer,
@@ -44,7 +41,6 @@ class SelectionPolicy:
     max_words: int = 80
     relative_score: float = 0.95  # extra sentences must score this close to the best
     distinct_below: float = 0.80  # more similar than this to a chosen one: the same fact
-    repeat_above: float = 0.80  # this similar to the previous answer: already said
     rival_score: float = 0.85  # a disagreeing source must score this close to the best
     same_fact_above: float = 0.80  # and tell the same fact: this similar to the best
 
@@ -82,27 +78,9 @@ class ExtractiveAnswerer:
     """Answers with the evidence's best spans, quoted and cited."""
 
     def __init__(
-        self,
-        retriever: HybridRetriever,
-        embedder: Embedder,
-        *,
-        top_k: int = 8,
-        lexical_extra: int = 2,
-        weights: Weights = Weights(),
-        abstention: AbstentionPolicy = AbstentionPolicy(),
-        selection: SelectionPolicy = SelectionPolicy(),
-        corroboration: CorroborationPolicy = CorroborationPolicy(),
+        self, engine: EvidenceEngine, *, selection: SelectionPolicy = SelectionPolicy()
     ) -> None:
-        self.engine = EvidenceEngine(
-            retriever,
-            embedder,
-            top_k=top_k,
-            lexical_extra=lexical_extra,
-            weights=weights,
-            abstention=abstention,
-            repeat_above=selection.repeat_above,
-            corroboration=corroboration,
-        )
+        self.engine = engine
         self._selection = selection
 
     @property

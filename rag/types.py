@@ -10,7 +10,9 @@ Span = tuple[int, int]
 
 
 class DocumentMeta(BaseModel):
-    """What is known about an article. Only what the article itself states; None otherwise."""
+    """What is known about an article. Only what the article itself states; None otherwise.
+    From anything with these attributes (a seeds-manifest entry, a .jsonl record):
+    `DocumentMeta.model_validate(thing, from_attributes=True)`."""
 
     model_config = ConfigDict(frozen=True)
 

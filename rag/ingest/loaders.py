@@ -243,11 +243,10 @@ def load_seeds(seeds_dir: Path) -> SeedLoad:
             data = path.read_bytes()
             files[name] = sha256_bytes(data)
             entry = manifest.get(name)
-            meta = DocumentMeta(
-                title=entry.title if entry else None,
-                outlet=entry.outlet if entry else None,
-                published=entry.published if entry else None,
-                url=entry.url if entry else None,
+            meta = (
+                DocumentMeta.model_validate(entry, from_attributes=True)
+                if entry
+                else DocumentMeta()
             )
             document_id = entry.id if entry else _seed_id(name)
             loaded = documents_from_file(data, name, meta, origin="seed", document_id=document_id)

@@ -69,9 +69,7 @@ class Record(BaseModel):
 
     @property
     def meta(self) -> DocumentMeta:
-        return DocumentMeta(
-            title=self.title, outlet=self.outlet, published=self.published, url=self.url
-        )
+        return DocumentMeta.model_validate(self, from_attributes=True)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,17 @@ class Running:
     pid: int
 
 
+def file_hashes(directory: Path) -> dict[str, str]:
+    """sha256 of every file under `directory` (segment folders included), by relative path."""
+    from rag.index.manifest import sha256_file
+
+    return {
+        str(p.relative_to(directory)): sha256_file(p)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

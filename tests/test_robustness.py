@@ -19,12 +19,13 @@ from fastapi.testclient import TestClient
 from rag.api.app import create_app
 from rag.cli import CliContext, main
 from rag.config import Settings
-from rag.index.maintain import IndexTarget
-from rag.index.manifest import sha256_file
+from rag.index.maintain import IndexTarget, add_documents, remove_documents
 from rag.index.store import verify_files
 from rag.ingest.chunking import ChunkerParams
+from rag.ingest.loaders import load_article_file
 from rag.services import Services
-from tests.support import ROOT, SEEDS, free_port, serving
+from rag.types import DocumentMeta
+from tests.support import ROOT, SEEDS, file_hashes, free_port, serving
 
 AUTH = {"Authorization": "Bearer s3cret-token"}
 PROBES = ["why did Tehran rebuff Baghdad", "Kataeb Hezbollah founded", "Masoud Barzani warning"]
@@ -32,7 +33,7 @@ PROBES = ["why did Tehran rebuff Baghdad", "Kataeb Hezbollah founded", "Masoud B
 
 def fingerprint(directory: Path, client: TestClient | None = None) -> tuple:
     """File hashes, plus search results when a client is given."""
-    hashes = {p.name: sha256_file(p) for p in sorted(directory.iterdir())}
+    hashes = file_hashes(directory)
     if client is None:
         return (hashes,)
     results = [client.get("/api/search", params={"q": q, "k": 5}).json() for q in PROBES]
@@ -237,22 +238,31 @@ def _kill_midway(args: list[str], index_dir: Path, delay: float) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", ["index", "add", "remove"])
+@pytest.mark.parametrize("command", ["index", "add", "remove", "compact"])
 def test_kill_9_at_random_points_leaves_the_old_or_the_new_index(
     index_dir, embedder, tmp_path, command
 ):
-    """A short version (three kills per command; `RAG_CRASH_RUNS` for more)."""
+    """A short version (three kills per command; `RAG_CRASH_RUNS` for more). Adds and
+    removals append segments; a compaction rewrites the index with them folded in."""
     article = tmp_path / "story.txt"
     article.write_text("Crash probe\n\nA probe story about cranes in Basra. It has two sentences.")
     args = {
         "index": ["index", "--discard-added"],
         "add": ["add", str(article)],
         "remove": ["remove", "004_e552daac84679f61"],
+        "compact": ["compact"],
     }[command]
+    if command == "compact":  # give it writes to fold in
+        target = IndexTarget(index_dir, embedder, ChunkerParams())
+        add_documents(target, [load_article_file(article, DocumentMeta())])
+        remove_documents(target, ["003_776f0d7c82938cec"])
     old = _documents(index_dir, embedder)
     rng = random.Random(7)
     for _ in range(int(os.environ.get("RAG_CRASH_RUNS", "3"))):
-        _kill_midway(args, index_dir, rng.uniform(2.0, 9.0))
+        # A compaction of the seeds is over about 3 s after start (imports included).
+        _kill_midway(
+            args, index_dir, rng.uniform(*((1.0, 3.5) if command == "compact" else (2.0, 9.0)))
+        )
         now = _documents(index_dir, embedder)  # loads and passes its checksums
         if command == "add":
             assert now == old or (len(now) == len(old) + 1 and old < now)

@@ -117,9 +117,11 @@ class ExtractiveAnswerer:
         abstention: AbstentionPolicy = AbstentionPolicy(),
         selection: SelectionPolicy = SelectionPolicy(),
         corroboration: CorroborationPolicy = CorroborationPolicy(),
+        bank: SentenceBank | None = None,
     ) -> None:
+        """`bank` is the sentence bank of the retriever's store when already made."""
         self.retriever = retriever
-        self.bank = SentenceBank(retriever.store)
+        self.bank = bank or SentenceBank(retriever.store)
         self._embedder = embedder
         self._top_k = top_k
         self._lexical_extra = lexical_extra
@@ -139,12 +141,13 @@ class ExtractiveAnswerer:
         ranks = {row: i for i, row in enumerate(rows, 1) if row is not None}
         # A passage that shares the question's rare words ("presidential election") can lose
         # the fused ranking to passages on the general topic; the answer may be there.
-        for row, _ in self.retriever.lexical(standalone.question, self._lexical_extra):
+        searchable = self.retriever.searchable()
+        for row, _ in self.retriever.lexical(standalone.question, self._lexical_extra, searchable):
             ranks.setdefault(row, len(ranks) + 1)
         if not (standalone.is_followup and standalone.previous_answer):
             return candidate_spans(self.bank, list(ranks), self._weights), ranks
         previous = self._embedder.embed([standalone.previous_answer])[0]
-        similarity = self.bank.matrix @ previous
+        similarity = np.where(self.bank.live, self.bank.matrix @ previous, -1.0)
         for row in np.argsort(-similarity)[:2]:
             ranks.setdefault(self.bank.refs[int(row)].passage_row, len(ranks) + 1)
         # What the previous answer already said is not an answer to the follow-up.

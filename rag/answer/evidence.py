@@ -157,9 +157,7 @@ class SentenceBank:
         self.live = store.per_sentence(store.live)
         self.frequency = Counter(old.frequency) if old else Counter()
         self.frequency.update(term for sentence in terms for term in sentence)
-        total = max(len(self.refs), 1)
-        self.idf = {term: math.log(1 + total / count) for term, count in self.frequency.items()}
-        self.unseen_idf = math.log(1 + total)  # a term the corpus never uses
+        self._sentences = max(len(self.refs), 1)
 
     def for_store(self, store: IndexStore) -> SentenceBank:
         return SentenceBank(store, previous=self)
@@ -169,7 +167,8 @@ class SentenceBank:
         return self.refs[first : first + len(self.store.passages[passage_row].sentences)]
 
     def weight(self, term: str) -> float:
-        return self.idf.get(term, self.unseen_idf)
+        """idf of a term over the bank's sentences (a term never used weighs the most)."""
+        return math.log(1 + self._sentences / max(self.frequency.get(term, 1), 1))
 
     def coverage(self, question_terms: Sequence[str], sentence_terms: frozenset[str]) -> float:
         total = sum(self.weight(t) for t in question_terms)

@@ -43,6 +43,7 @@ from rag.index.store import (
     read_manifest,
     save_store,
     verify_files,
+    written_state,
 )
 from rag.index.vectors import IndexType, choose_kind
 from rag.ingest.chunking import ChunkerParams
@@ -163,17 +164,11 @@ def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
 def _current(target: IndexTarget, store: IndexStore | None) -> IndexStore:
     """`store` when it is what the directory holds (same base, every write applied), else
     the index loaded from disk (another process wrote it). Call with the writer lock."""
-    if store is not None:
-        try:
-            on_disk = read_manifest(target.directory)
-        except IndexNotReady:
-            on_disk = None
-        if (
-            on_disk is not None
-            and on_disk.files == store.manifest.files
-            and last_sequence(target.directory, on_disk.sequence) == store.sequence
-        ):
-            return store
+    if store is not None and written_state(target.directory) == (
+        store.manifest.files,
+        store.sequence,
+    ):
+        return store
     return target.load()
 
 

@@ -32,7 +32,7 @@ from rag.index.manifest import (
     source_info,
     utc_now,
 )
-from rag.index.segments import SEGMENTS_DIR, Segment, read_segments
+from rag.index.segments import SEGMENTS_DIR, Segment, last_sequence, read_segments
 from rag.index.vectors import VectorTable
 from rag.types import Document, Passage
 
@@ -156,12 +156,12 @@ class IndexStore:
 def described(
     manifest: Manifest, documents: dict[str, Document], counts: tuple[int, int]
 ) -> Manifest:
-    """The manifest with the counts and sources of these live documents."""
+    """The manifest with the counts of these live documents (the list of sources is
+    written when the store is saved whole)."""
     passages, sentences = counts
     return manifest.model_copy(
         update={
             "counts": Counts(documents=len(documents), passages=passages, sentences=sentences),
-            "sources": [source_info(d) for d in documents.values()],
             "updated_at": utc_now(),
         }
     )
@@ -187,7 +187,10 @@ def save_store(
     )
     write_durably(staging / PASSAGES_FILE, jsonl([p.model_dump_json() for p in store.passages]))
     files = {name: sha256_file(staging / name) for name in DATA_FILES}
-    manifest = store.manifest.model_copy(update={"files": files, "sequence": store.sequence})
+    sources = [source_info(d) for d in store.documents.values()]
+    manifest = store.manifest.model_copy(
+        update={"files": files, "sequence": store.sequence, "sources": sources}
+    )
     if keep_segments:
         (staging / SEGMENTS_DIR).mkdir()
         for folder in keep_segments:
@@ -195,6 +198,16 @@ def save_store(
     write_durably(staging / MANIFEST_FILE, manifest.model_dump_json(indent=2) + "\n")
     replace_directory(staging, directory)
     return replace(store, manifest=manifest)
+
+
+def written_state(directory: Path) -> tuple[dict[str, str], int] | None:
+    """The checksums of the base files and the last write of the index on disk, read
+    without validating the whole manifest (it is asked on every write); None if absent."""
+    try:
+        raw = json.loads((directory / MANIFEST_FILE).read_bytes())
+        return dict(raw["files"]), last_sequence(directory, int(raw.get("sequence", 0)))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def read_manifest(directory: Path) -> Manifest:

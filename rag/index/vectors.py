@@ -1,10 +1,11 @@
 """FAISS indexes over unit vectors (inner product = cosine similarity), and the rule that
 picks exact or approximate search by size.
 
-The rule comes from `benchmarks/scale.py` (its figures are in benchmarks/REPORT.md#scale,
-and only there): below EXACT_LIMIT vectors exact search is fast and costs nothing to build,
-so it wins; above it, HNSW answers far faster at a recall close to exact search's, whose
-time grows linearly with the number of vectors."""
+Below EXACT_LIMIT vectors exact search is fast and costs nothing to build, so it wins;
+above it, HNSW answers far faster at a recall close to exact search's, whose time grows
+linearly with the number of vectors. The limit comes from `benchmarks/scale.py`
+(benchmarks/REPORT.md#scale) and from HNSW against exact search on the sentence vectors
+of the BBC News archive (docs/measurements.md#vector-index-on-real-sentences)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 
 IndexType = Literal["auto", "flat", "hnsw", "ivf"]
 FLAT = "Flat"
-EXACT_LIMIT = 50_000
+EXACT_LIMIT = 20_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96

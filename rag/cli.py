@@ -188,11 +188,25 @@ def _read_progress() -> Callable[[int, int, int, int], None]:
 @click.argument("document_ids", nargs=-1, required=True)
 @click.pass_context
 def remove_command(ctx: click.Context, document_ids: tuple[str, ...]) -> None:
-    """Remove documents (and their passages and vectors) from the index."""
+    """Remove documents from the index (their rows go at the next compaction)."""
     from rag.index.maintain import remove_documents
 
     store = remove_documents(_target(ctx, _settings(ctx)), document_ids)
     click.echo(f"removed {', '.join(document_ids)}; {len(store.documents)} documents remain")
+
+
+@main.command("compact")
+@click.pass_context
+def compact_command(ctx: click.Context) -> None:
+    """Fold added and removed articles into a rebuilt index (the server does this itself
+    in the background once they are many)."""
+    from rag.index.maintain import compact
+
+    store = compact(_target(ctx, _settings(ctx)))
+    if store is None:
+        click.echo("nothing to compact")
+    else:
+        click.echo(f"compacted: {len(store.documents)} documents, {len(store.passages)} passages")
 
 
 @main.command("documents")

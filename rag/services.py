@@ -19,8 +19,14 @@ from rag.answer.prompt import load_system_prompt
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.errors import GenerativeDisabled, IndexNotReady, WriteCancelled
-from rag.index.build import AddResult, embed_documents
-from rag.index.maintain import IndexTarget, add_documents, remove_documents
+from rag.index.build import AddResult, compacted, embed_documents
+from rag.index.maintain import (
+    IndexTarget,
+    add_documents,
+    install_compacted,
+    needs_compaction,
+    remove_documents,
+)
 from rag.index.store import IndexStore
 from rag.ingest.chunking import ChunkerParams
 from rag.ingest.entities import Annotator, SpacyAnnotator
@@ -74,6 +80,7 @@ class Services:
         self._snapshot: Snapshot | None = None
         self._load_failure: IndexNotReady | None = None
         self._write_lock = threading.Lock()
+        self._compacting = threading.Lock()
         self._generator_lock = threading.Lock()
         self._generator: Generator | None = generator
         self._system_prompt: str | None = None
@@ -102,17 +109,29 @@ class Services:
             logger.error("index not loaded: %s", exc)
         return services
 
-    def _install(self, store: IndexStore) -> None:
-        retriever = HybridRetriever(
-            store,
-            self.embedder,
-            candidates=self.settings.candidates,
-            rrf_k=self.settings.rrf_k,
-            sentence_weight=self.settings.sentence_weight,
+    def _snapshot_for(self, store: IndexStore, previous: Snapshot | None) -> Snapshot:
+        """Search structures over `store`; after a write, grown from the previous ones by
+        the appended rows rather than rebuilt (see HybridRetriever.for_store)."""
+        if previous is None:
+            retriever = HybridRetriever(
+                store,
+                self.embedder,
+                candidates=self.settings.candidates,
+                rrf_k=self.settings.rrf_k,
+                sentence_weight=self.settings.sentence_weight,
+            )
+            bank = None
+        else:
+            retriever = previous.retriever.for_store(store)
+            bank = previous.answerer.engine.bank.for_store(store)
+        engine = EvidenceEngine(
+            retriever, self.embedder, top_k=self.settings.answer_passages, bank=bank
         )
-        engine = EvidenceEngine(retriever, self.embedder, top_k=self.settings.answer_passages)
         answerer = ExtractiveAnswerer(engine)
-        self._snapshot = Snapshot(store=store, retriever=retriever, answerer=answerer)
+        return Snapshot(store=store, retriever=retriever, answerer=answerer)
+
+    def _install(self, store: IndexStore) -> None:
+        self._snapshot = self._snapshot_for(store, self._snapshot)
         self._load_failure = None
 
     @property
@@ -189,13 +208,41 @@ class Services:
         with self._write_lock:
             if cancelled is not None and cancelled():
                 raise WriteCancelled("the write was cancelled before it was indexed")
-            result = add_documents(self.target, documents, embedded=embedded)
+            current = self.snapshot.store  # a write may have landed while embedding
+            result = add_documents(self.target, documents, embedded=embedded, current=current)
             if result.added:
                 self._install(result.store)
-            return result
+        self._compact_if_due()
+        return result
 
     def remove(self, document_ids: Sequence[str]) -> IndexStore:
         with self._write_lock:
-            store = remove_documents(self.target, document_ids)
+            store = remove_documents(self.target, document_ids, current=self.snapshot.store)
             self._install(store)
-            return store
+        self._compact_if_due()
+        return store
+
+    def _compact_if_due(self) -> None:
+        """Fold the writes into a new base in the background once they are many."""
+        if not needs_compaction(self.snapshot.store) or self._compacting.locked():
+            return
+        threading.Thread(target=self.compact, name="compaction", daemon=True).start()
+
+    def compact(self) -> bool:
+        """Rebuild the index from its live rows, then swap it in. The rebuild (vector
+        indexes, lexical index, sentence bank) runs with no lock held: readers and writers
+        go on meanwhile, and writes made during it are carried over. False when there was
+        nothing to do or another writer rebuilt the index meanwhile."""
+        with self._compacting:
+            snapshot = self.snapshot
+            if snapshot.store.compacted:
+                return False
+            folded = compacted(snapshot.store, index_type=self.target.index_type)
+            prepared = self._snapshot_for(folded, None)
+            with self._write_lock:
+                installed = install_compacted(self.target, snapshot.store, folded)
+                if installed is None:
+                    return False
+                self._snapshot = self._snapshot_for(installed, prepared)
+            logger.info("index compacted: %d passages", len(installed.passages))
+            return True

@@ -28,6 +28,17 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
+def file_hashes(directory: Path) -> dict[str, str]:
+    """sha256 of every file under `directory` (segment folders included), by relative path."""
+    from rag.index.manifest import sha256_file
+
+    return {
+        str(p.relative_to(directory)): sha256_file(p)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
 # --- the local chat model ----------------------------------------------------------------------
 
 

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from rag.child_server import free_port, serving
-from rag.index.maintain import IndexTarget
+from rag.index.maintain import IndexTarget, add_documents, remove_documents
 from rag.index.store import verify_files
 from rag.ingest.chunking import ChunkerParams
+from rag.ingest.loaders import load_article_file
+from rag.types import DocumentMeta
 from tests.support import ROOT, SEEDS
 
 AUTH = {"Authorization": "Bearer s3cret-token"}
@@ -46,22 +48,30 @@ def _kill_midway(args: list[str], index_dir: Path, delay: float) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", ["index", "add", "remove"])
+@pytest.mark.parametrize("command", ["index", "add", "remove", "compact"])
 def test_kill_9_at_random_points_leaves_the_old_or_the_new_index(
     index_dir, embedder, tmp_path, command
 ):
-    """A short version (three kills per command; `RAG_CRASH_RUNS` for more)."""
+    """A short version (three kills per command; `RAG_CRASH_RUNS` for more). Adds and
+    removals append segments; a compaction rewrites the index with them folded in."""
     article = tmp_path / "story.txt"
     article.write_text("Crash probe\n\nA probe story about cranes in Basra. It has two sentences.")
     args = {
         "index": ["index", "--discard-added"],
         "add": ["add", str(article)],
         "remove": ["remove", "004_e552daac84679f61"],
+        "compact": ["compact"],
     }[command]
+    if command == "compact":  # give it writes to fold in
+        target = IndexTarget(index_dir, embedder, ChunkerParams())
+        add_documents(target, [load_article_file(article, DocumentMeta())])
+        remove_documents(target, ["003_776f0d7c82938cec"])
     old = _documents(index_dir, embedder)
     rng = random.Random(7)
     for _ in range(int(os.environ.get("RAG_CRASH_RUNS", "3"))):
-        _kill_midway(args, index_dir, rng.uniform(2.0, 9.0))
+        # A compaction of the seeds is over about 3 s after start (imports included).
+        window = (1.0, 3.5) if command == "compact" else (2.0, 9.0)
+        _kill_midway(args, index_dir, rng.uniform(*window))
         now = _documents(index_dir, embedder)  # loads and passes its checksums
         if command == "add":
             assert now == old or (len(now) == len(old) + 1 and old < now)

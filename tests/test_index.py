@@ -9,14 +9,21 @@ import pytest
 
 from rag.errors import IndexCorrupt, IndexMismatch, IndexMissing, NotFound
 from rag.index.build import chunker_info
-from rag.index.maintain import IndexTarget, add_documents, rebuild, remove_documents, staleness
+from rag.index.maintain import (
+    IndexTarget,
+    add_documents,
+    compact,
+    rebuild,
+    remove_documents,
+    staleness,
+)
 from rag.index.manifest import EmbeddingInfo, sha256_file
 from rag.index.store import load_store
 from rag.ingest.chunking import ChunkerParams
 from rag.ingest.loaders import load_article_file
 from rag.retrieval.retriever import HybridRetriever
 from rag.types import DocumentMeta
-from tests.support import ROOT, SEEDS
+from tests.support import ROOT, SEEDS, file_hashes
 
 QUESTIONS = ["why did Tehran rebuff Baghdad", "When was Al-Nujaba established?", "Kataeb Hezbollah"]
 
@@ -123,10 +130,10 @@ def test_add_embeds_only_the_new_article_and_twice_is_a_no_op(
     store = target.load()
     assert store.passages[: len(seed_store.passages)] == seed_store.passages
     assert store.vectors.ntotal == len(store.passages) == len(seed_store.passages) + 1
-    before = {p.name: sha256_file(p) for p in target.directory.iterdir()}
+    before = file_hashes(target.directory)
     again = add_documents(target, [load_article_file(write_article(tmp_path), DocumentMeta())])
     assert again.added == [] and [d.id for d in again.duplicates] == [document.id]
-    assert {p.name: sha256_file(p) for p in target.directory.iterdir()} == before
+    assert file_hashes(target.directory) == before
     hits = HybridRetriever(store, target.embedder).search("flooding at Umm Qasr port", 1)
     assert hits[0].passage.document_id == document.id
 
@@ -135,12 +142,19 @@ def test_remove_leaves_no_orphans_and_is_never_returned(target: IndexTarget, emb
     removed = "000_9333b7dd7e7da588"
     store = remove_documents(target, [removed])
     reloaded = target.load()
-    assert removed not in reloaded.documents
-    assert all(p.document_id != removed for p in reloaded.passages)
-    assert reloaded.vectors.ntotal == len(reloaded.passages) == store.manifest.counts.passages
-    retriever = HybridRetriever(reloaded, embedder)
-    for query in ["Kata’ib Hizbollah was established in 2003", "Masoud Barzani Kurdish warnings"]:
-        assert all(h.passage.document_id != removed for h in retriever.search(query, 50))
+    assert removed not in reloaded.documents and reloaded.passages_of(removed) == []
+    assert reloaded.live_passages == store.manifest.counts.passages < len(reloaded.passages)
+    queries = ["Kata’ib Hizbollah was established in 2003", "Masoud Barzani Kurdish warnings"]
+    for searched in (reloaded, compact(target)):
+        retriever = HybridRetriever(searched, embedder)
+        for mode in ("hybrid", "dense", "lexical"):
+            for query in queries:
+                hits = retriever.search(query, 50, mode=mode)
+                assert hits and all(h.passage.document_id != removed for h in hits)
+    compacted_store = target.load()
+    assert all(p.document_id != removed for p in compacted_store.passages)
+    assert compacted_store.vectors.ntotal == len(compacted_store.passages)
+    assert compacted_store.compacted and not (target.directory / "segments").exists()
     with pytest.raises(NotFound):
         remove_documents(target, [removed])
 
@@ -159,7 +173,7 @@ def test_rebuild_keeps_articles_added_earlier(target: IndexTarget, tmp_path):
 def test_build_killed_midway_leaves_the_previous_index_loadable(
     target: IndexTarget, index_dir: Path
 ):
-    before = {p.name: sha256_file(p) for p in index_dir.iterdir()}
+    before = file_hashes(index_dir)
     env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_SEEDS_DIR": str(SEEDS)}
     process = subprocess.Popen(
         [sys.executable, "-m", "rag", "index", "--discard-added"],
@@ -177,7 +191,7 @@ def test_build_killed_midway_leaves_the_previous_index_loadable(
     process.wait(timeout=30)
     process.stderr.close()
     assert process.returncode == -signal.SIGKILL
-    assert {p.name: sha256_file(p) for p in index_dir.iterdir()} == before
+    assert file_hashes(index_dir) == before
     assert len(target.load().documents) == 5
 
 

@@ -15,9 +15,8 @@ from fastapi.testclient import TestClient
 from rag.cli import CliContext, main
 from rag.config import Settings
 from rag.index.maintain import IndexTarget
-from rag.index.manifest import sha256_file
 from rag.ingest.chunking import ChunkerParams
-from tests.support import ROOT, SEEDS
+from tests.support import ROOT, SEEDS, file_hashes
 
 AUTH = {"Authorization": "Bearer s3cret-token"}
 PROBES = ["why did Tehran rebuff Baghdad", "Kataeb Hezbollah founded", "Masoud Barzani warning"]
@@ -25,7 +24,7 @@ PROBES = ["why did Tehran rebuff Baghdad", "Kataeb Hezbollah founded", "Masoud B
 
 def fingerprint(directory: Path, client: TestClient | None = None) -> tuple:
     """File hashes, plus search results when a client is given."""
-    hashes = {p.name: sha256_file(p) for p in sorted(directory.iterdir())}
+    hashes = file_hashes(directory)
     if client is None:
         return (hashes,)
     results = [client.get("/api/search", params={"q": q, "k": 5}).json() for q in PROBES]

@@ -43,10 +43,10 @@ def corroborating(
     best: dict[str, tuple[SentenceRef, float]] = {}
     for fact in span.refs:
         similarities = bank.matrix @ bank.matrix[fact.row]
-        for row in np.argsort(-similarities):
+        # Only the few sentences above the floor are sorted, not the whole corpus.
+        close = np.flatnonzero(similarities >= policy.min_similarity)
+        for row in close[np.argsort(-similarities[close], kind="stable")]:
             similarity = float(similarities[row])
-            if similarity < policy.min_similarity:
-                break
             other = bank.refs[int(row)]
             if other.document_id == fact.document_id or not other.citable:
                 continue

@@ -36,10 +36,12 @@ from rag.answer.typed import (
     says_all,
 )
 from rag.embedding import Embedder
+from rag.retrieval.filters import NO_FILTERS, Filters, allowed_rows, asks_for_latest, newest_first
 from rag.retrieval.retriever import HybridRetriever
 from rag.text.tokens import lexical_tokens
 from rag.wire.answers import Citation, SourcePassage, Turn
 
+RECENCY_MARGIN = 0.15  # score distance within which a newer article's answer comes first
 CONTEXT_BEFORE = 3  # sentences before a span that can carry what it refers to
 
 
@@ -95,10 +97,13 @@ class EvidenceEngine:
         abstention: AbstentionPolicy = AbstentionPolicy(),
         repeat_above: float = 0.80,  # this similar to the previous answer: already said
         corroboration: CorroborationPolicy = CorroborationPolicy(),
+        bank: SentenceBank | None = None,
     ) -> None:
+        """`bank` is the sentence bank of the retriever's store when already made (grown
+        from the previous snapshot's after a write)."""
         self.retriever = retriever
         self.embedder = embedder
-        self.bank = SentenceBank(retriever.store)
+        self.bank = bank or SentenceBank(retriever.store)
         self.top_k = top_k
         self._lexical_extra = lexical_extra
         self._weights = weights
@@ -107,18 +112,27 @@ class EvidenceEngine:
         self._corroboration = corroboration
 
     def find(
-        self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        top_k: int | None = None,
+        filters: Filters = NO_FILTERS,
     ) -> Evidence:
         """The one entry point: question and history -> scored, typed candidate spans with
-        the abstention decision."""
+        the abstention decision. `filters` limit the articles drawn on; a question asking
+        for the latest news puts the newest dated article's answer first."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         standalone = contextualize(question, history)
         clock = time.perf_counter()
         vector = self.embedder.embed([standalone.question])[0]
         timings["embed"] = (time.perf_counter() - clock) * 1000
-        ranked = self.rank(standalone, vector, top_k or self.top_k, timings)
+        allowed = allowed_rows(self.retriever.store, filters)
+        ranked = self.rank(standalone, vector, top_k or self.top_k, timings, allowed)
         answering = self.answering(standalone.question, ranked)
+        if asks_for_latest(standalone.question):
+            answering = self.newest_first(answering)
         return Evidence(
             question=question,
             standalone=standalone,
@@ -135,23 +149,34 @@ class EvidenceEngine:
         )
 
     def gather(
-        self, standalone: Standalone, question_vector: np.ndarray, top_k: int
+        self,
+        standalone: Standalone,
+        question_vector: np.ndarray,
+        top_k: int,
+        allowed: np.ndarray | None = None,
     ) -> tuple[list[CandidateSpan], dict[int, int]]:
         """Candidate spans from the retrieved passages and, for a follow-up, from the
-        passages the previous answer drew on; with each passage's rank (bank rows)."""
-        hits = self.retriever.search(standalone.question, top_k, query_vector=question_vector)
+        passages the previous answer drew on; with each passage's rank (bank rows). Only
+        live rows, and only those `allowed` (a mask over passage rows) when given."""
+        hits = self.retriever.search(
+            standalone.question, top_k, query_vector=question_vector, allowed=allowed
+        )
         store = self.retriever.store
         # The bank indexes passages by store row; the hits come from this same store.
         rows = [store.row_of(h.passage.passage_id) for h in hits]
         ranks = {row: i for i, row in enumerate(rows, 1) if row is not None}
         # A passage that shares the question's rare words ("presidential election") can lose
         # the fused ranking to passages on the general topic; the answer may be there.
-        for row, _ in self.retriever.lexical(standalone.question, self._lexical_extra):
+        searchable = self.retriever.searchable(allowed)
+        for row, _ in self.retriever.lexical(standalone.question, self._lexical_extra, searchable):
             ranks.setdefault(row, len(ranks) + 1)
         if not (standalone.is_followup and standalone.previous_answer):
             return candidate_spans(self.bank, list(ranks), self._weights), ranks
         previous = self.embedder.embed([standalone.previous_answer])[0]
-        similarity = self.bank.matrix @ previous
+        usable = (
+            self.bank.live if searchable is None else self.retriever.store.per_sentence(searchable)
+        )
+        similarity = np.where(usable, self.bank.matrix @ previous, -1.0)
         for row in np.argsort(-similarity)[:2]:
             ranks.setdefault(self.bank.refs[int(row)].passage_row, len(ranks) + 1)
         # What the previous answer already said is not an answer to the follow-up.
@@ -165,10 +190,11 @@ class EvidenceEngine:
         question_vector: np.ndarray,
         top_k: int,
         timings: dict[str, float],
+        allowed: np.ndarray | None = None,
     ) -> list[ScoredSpan]:
         """Candidate spans scored against the question, best first."""
         clock = time.perf_counter()
-        candidates, ranks = self.gather(standalone, question_vector, top_k)
+        candidates, ranks = self.gather(standalone, question_vector, top_k, allowed)
         timings["retrieve"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
         scored = score_spans(
@@ -190,6 +216,18 @@ class EvidenceEngine:
         return [
             replace(s, found=frozenset(u for u in s.found if not u.found_in(given))) for s in scored
         ]
+
+    def newest_first(self, spans: Sequence[ScoredSpan]) -> list[ScoredSpan]:
+        """For "latest" questions: among spans scoring within RECENCY_MARGIN of the best,
+        those of newer articles first (undated ones after dated ones); the rest keep
+        their order after them."""
+        if not spans:
+            return list(spans)
+        close = [s for s in spans if s.score >= spans[0].score - RECENCY_MARGIN]
+        rows = newest_first(self.retriever.store, dict.fromkeys(s.span.passage_row for s in close))
+        order = {row: at for at, row in enumerate(rows)}
+        close.sort(key=lambda s: order[s.span.passage_row])
+        return [*close, *spans[len(close) :]]
 
     def answering(self, question: str, scored: Sequence[ScoredSpan]) -> list[ScoredSpan]:
         """The spans that state the kind of thing the question asks for (a name for "who",

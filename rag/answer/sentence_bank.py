@@ -14,7 +14,6 @@ from rag.answer.coref import speaker_names
 from rag.answer.prompt import is_instruction
 from rag.answer.typed import ages, normalise
 from rag.index.store import IndexStore
-from rag.index.vectors import all_vectors
 from rag.text.tokens import lexical_tokens
 
 _SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$|[\"”’]$")
@@ -50,66 +49,43 @@ def _is_citable(document_text: str, start: int, end: int) -> bool:
 
 
 class SentenceBank:
-    """All sentences of one store snapshot, ready for scoring; built once per snapshot."""
+    """All sentences of one store snapshot, ready for scoring. Built once per snapshot;
+    `for_store` extends it by the rows a write appended, at the cost of those rows."""
 
-    def __init__(self, store: IndexStore) -> None:
+    def __init__(self, store: IndexStore, previous: SentenceBank | None = None) -> None:
         self.store = store
-        self.refs: list[SentenceRef] = []
-        for passage_row, passage in enumerate(store.passages):
-            text = store.documents[passage.document_id].text
-            first = store.first_sentence_row(passage_row)
-            for offset, (start, end) in enumerate(passage.sentences):
-                self.refs.append(
-                    SentenceRef(
-                        row=first + offset,
-                        passage_row=passage_row,
-                        document_id=passage.document_id,
-                        start=start,
-                        end=end,
-                        text=text[start:end],
-                        citable=_is_citable(text, start, end),
-                    )
-                )
+        start = 0
+        if previous is not None and _appended_to(store, previous.store):
+            start = len(previous.store.passages)
+        old = previous if start else None
+        new_rows = range(start, len(store.passages))
+        refs = _sentence_refs(store, new_rows)
+        terms = [frozenset(lexical_tokens(ref.text)) for ref in refs]
+        self.refs: list[SentenceRef] = [*(old.refs if old else []), *refs]
+        self.terms = [*(old.terms if old else []), *terms]
         # Typed spans (type, text) of each sentence, from the index's annotations.
-        self.entities: list[tuple[tuple[str, str], ...]] = [()] * len(self.refs)
-        for passage_row, passage in enumerate(store.passages):
-            if not passage.entities:
-                continue
-            text = store.documents[passage.document_id].text
-            for ref in self.of_passage(passage_row):
-                self.entities[ref.row] = tuple(
-                    (kind, text[a:b])
-                    for a, b, kind in passage.entities
-                    if ref.start <= a and b <= ref.end
-                )
-        self.annotated = any(p.entities for p in store.passages)
-        self.matrix = all_vectors(store.sentence_vectors)
-        self.passage_matrix = all_vectors(store.vectors)
-        self.terms = [frozenset(lexical_tokens(ref.text)) for ref in self.refs]
-        self.speaker_terms = self._speaker_terms()
-        frequency = Counter(term for terms in self.terms for term in terms)
-        total = max(len(self.refs), 1)
-        self.idf = {term: math.log(1 + total / count) for term, count in frequency.items()}
-        self.unseen_idf = math.log(1 + total)  # a term the corpus never uses
+        self.entities = [*(old.entities if old else []), *_typed_spans(store, new_rows, refs)]
+        self.speaker_terms = [*(old.speaker_terms if old else []), *_speaker_terms(refs)]
+        self.annotated = (old is not None and old.annotated) or any(
+            store.passages[row].entities for row in new_rows
+        )
+        self.matrix = store.sentence_vectors.all()
+        self.passage_matrix = store.vectors.all()
+        self.live = store.per_sentence(store.live)
+        self.frequency = Counter(old.frequency) if old else Counter()
+        self.frequency.update(term for sentence in terms for term in sentence)
+        self._sentences = max(len(self.refs), 1)
 
-    def _speaker_terms(self) -> list[frozenset[str]]:
-        """Per sentence, the terms of the speaker a "…,” he said." sentence refers to."""
-        by_document: dict[str, list[SentenceRef]] = {}
-        for ref in self.refs:
-            by_document.setdefault(ref.document_id, []).append(ref)
-        found: list[frozenset[str]] = [frozenset()] * len(self.refs)
-        for refs in by_document.values():
-            refs.sort(key=lambda r: r.start)
-            for ref, speaker in zip(refs, speaker_names([r.text for r in refs]), strict=True):
-                found[ref.row] = frozenset(lexical_tokens(speaker))
-        return found
+    def for_store(self, store: IndexStore) -> SentenceBank:
+        return SentenceBank(store, previous=self)
 
     def of_passage(self, passage_row: int) -> list[SentenceRef]:
         first = self.store.first_sentence_row(passage_row)
         return self.refs[first : first + len(self.store.passages[passage_row].sentences)]
 
     def weight(self, term: str) -> float:
-        return self.idf.get(term, self.unseen_idf)
+        """idf of a term over the bank's sentences (a term never used weighs the most)."""
+        return math.log(1 + self._sentences / max(self.frequency.get(term, 1), 1))
 
     def coverage(self, question_terms: Sequence[str], sentence_terms: frozenset[str]) -> float:
         total = sum(self.weight(t) for t in question_terms)
@@ -126,3 +102,67 @@ class SentenceBank:
         return {normalise(text) for _, text in self.entities[ref.row]} | {
             normalise(m) for m in ages(ref.text)
         }
+
+
+def _appended_to(store: IndexStore, older: IndexStore) -> bool:
+    """`store` holds `older`'s rows unchanged, with more after them (an add, a removal)."""
+    return store.vectors.base is older.vectors.base and len(store.passages) >= len(older.passages)
+
+
+def _sentence_refs(store: IndexStore, passage_rows: range) -> list[SentenceRef]:
+    refs = []
+    for passage_row in passage_rows:
+        passage = store.passages[passage_row]
+        document = store.document_of_row(passage_row)
+        text = document.text if document else ""  # a removed document's rows say nothing
+        first = store.first_sentence_row(passage_row)
+        for offset, (start, end) in enumerate(passage.sentences):
+            refs.append(
+                SentenceRef(
+                    row=first + offset,
+                    passage_row=passage_row,
+                    document_id=passage.document_id,
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    citable=bool(text) and _is_citable(text, start, end),
+                )
+            )
+    return refs
+
+
+def _typed_spans(
+    store: IndexStore, passage_rows: range, refs: list[SentenceRef]
+) -> list[tuple[tuple[str, str], ...]]:
+    """Per sentence of `refs`, the typed spans (type, text) annotated inside it."""
+    found: list[tuple[tuple[str, str], ...]] = []
+    by_row = {row: store.passages[row] for row in passage_rows}
+    for ref in refs:
+        passage = by_row[ref.passage_row]
+        document = store.document_of_row(ref.passage_row)
+        if document is None:
+            found.append(())
+            continue
+        text = document.text
+        found.append(
+            tuple(
+                (kind, text[a:b])
+                for a, b, kind in passage.entities
+                if ref.start <= a and b <= ref.end
+            )
+        )
+    return found
+
+
+def _speaker_terms(refs: list[SentenceRef]) -> list[frozenset[str]]:
+    """Per sentence, the terms of the speaker a "…,” he said." sentence refers to."""
+    by_document: dict[str, list[int]] = {}
+    for at, ref in enumerate(refs):
+        by_document.setdefault(ref.document_id, []).append(at)
+    found: list[frozenset[str]] = [frozenset()] * len(refs)
+    for positions in by_document.values():
+        positions.sort(key=lambda at: refs[at].start)
+        speakers = speaker_names([refs[at].text for at in positions])
+        for at, speaker in zip(positions, speakers, strict=True):
+            found[at] = frozenset(lexical_tokens(speaker))
+    return found

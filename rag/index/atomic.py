@@ -68,7 +68,7 @@ def replace_directory(new: Path, target: Path) -> None:
 
 
 def recover(target: Path) -> None:
-    """Repair what a crash mid-replace can leave: restore the old index, drop temporaries.
+    """Repair what a crash mid-write can leave: restore the old index, drop temporaries.
 
     Call with the writer lock held.
     """
@@ -79,7 +79,9 @@ def recover(target: Path) -> None:
     if not target.exists() and olds:
         logger.warning("restoring %s from an interrupted update", target)
         os.rename(olds.pop(), target)
-    for leftover in [*olds, *parent.glob(f".{target.name}.tmp-*")]:
+    # Hidden folders inside the index are writes a crash left unfinished (segments.py).
+    unfinished = target.glob("*/.*") if target.is_dir() else []
+    for leftover in [*olds, *parent.glob(f".{target.name}.tmp-*"), *unfinished]:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -95,3 +97,19 @@ def writer_lock(target: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_durably(path: Path, data: str | bytes) -> None:
+    """Write a file and flush it to disk before returning."""
+    with path.open("wb") as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def jsonl(lines: list[str]) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+def read_lines(path: Path) -> list[str]:
+    return [line for line in path.read_text("utf-8").split("\n") if line]

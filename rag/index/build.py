@@ -1,4 +1,5 @@
-"""Building stores: from documents, with documents added, with documents removed.
+"""Building stores: from documents, with documents appended or marked removed, and
+compacted (rebuilt from the live rows).
 
 Each function returns a new IndexStore and leaves its input untouched; only passages of new
 documents are embedded.
@@ -19,11 +20,11 @@ from rag.index.manifest import (
     Counts,
     EmbeddingInfo,
     Manifest,
-    SourceInfo,
+    source_info,
     utc_now,
 )
 from rag.index.store import IndexStore
-from rag.index.vectors import IndexType, all_vectors, build_index, choose_kind
+from rag.index.vectors import IndexType, VectorTable, build_index, choose_kind
 from rag.ingest.chunking import ChunkerParams, chunk_text
 from rag.ingest.entities import Annotator
 from rag.types import Document, Passage
@@ -36,6 +37,7 @@ class AddResult:
     store: IndexStore
     added: list[Document]
     duplicates: list[Document]  # already indexed with the same content: nothing done
+    embedded: EmbeddedDocuments | None = None  # the added rows (None when nothing added)
 
 
 def embedding_info(embedder: Embedder) -> EmbeddingInfo:
@@ -74,16 +76,7 @@ def _manifest(
             passages=len(passages),
             sentences=sum(len(p.sentences) for p in passages),
         ),
-        sources=[
-            SourceInfo(
-                document_id=d.id,
-                origin=d.origin,
-                source_file=d.source_file,
-                source_sha256=d.source_sha256,
-                content_sha256=d.content_sha256,
-            )
-            for d in documents
-        ],
+        sources=[source_info(d) for d in documents],
         files={},
         created_at=created_at or now,
         updated_at=now,
@@ -219,32 +212,9 @@ def _assembled(
         manifest=_manifest(documents, passages, embedding, chunker, kinds, created_at),
         documents={d.id: d for d in documents},
         passages=passages,
-        vectors=build_index(vectors, kinds[0]),
-        sentence_vectors=build_index(sentence_vectors, kinds[1]),
+        vectors=VectorTable.of(build_index(vectors, kinds[0])),
+        sentence_vectors=VectorTable.of(build_index(sentence_vectors, kinds[1])),
     )
-
-
-def _rebuilt(
-    store: IndexStore,
-    documents: list[Document],
-    passages: list[Passage],
-    vectors: np.ndarray,
-    sentence_vectors: np.ndarray,
-    index_type: IndexType,
-) -> IndexStore:
-    old = store.manifest
-    new = _assembled(
-        documents,
-        passages,
-        vectors,
-        sentence_vectors,
-        embedding=old.embedding,
-        chunker=old.chunker,
-        index_type=index_type,
-        created_at=old.created_at,
-    )
-    carried = {"seeds": old.seeds, "annotator": old.annotator}
-    return replace(new, manifest=new.manifest.model_copy(update=carried))
 
 
 def with_documents(
@@ -253,13 +223,14 @@ def with_documents(
     embedder: Embedder,
     params: ChunkerParams,
     *,
-    index_type: IndexType = "auto",
+    sequence: int | None = None,
     progress: bool = False,
     embedded: EmbeddedDocuments | None = None,
     annotator: Annotator | None = None,
 ) -> AddResult:
-    """Add documents; ones whose content (or id) is already indexed are reported, not added.
-    `embedded` holds their vectors when they were computed beforehand (outside the lock)."""
+    """Append documents as write `sequence` (default: the next); ones whose content (or id)
+    is already indexed are reported, not added. `embedded` holds their vectors when they
+    were computed beforehand (outside the lock). Only the new rows are embedded."""
     known = {d.content_sha256 for d in store.documents.values()} | set(store.documents)
     added: list[Document] = []
     duplicates: list[Document] = []
@@ -276,36 +247,42 @@ def with_documents(
         embedded = embedded.only(added_ids)
     else:
         embedded = embed_documents(added, embedder, params, progress=progress, annotator=annotator)
-    new_store = _rebuilt(
-        store,
-        [*store.documents.values(), *added],
-        [*store.passages, *embedded.passages],
-        np.vstack([all_vectors(store.vectors), embedded.passage_vectors]),
-        np.vstack([all_vectors(store.sentence_vectors), embedded.sentence_vectors]),
-        index_type,
+    new_store = store.appended(
+        added,
+        embedded.passages,
+        embedded.passage_vectors,
+        embedded.sentence_vectors,
+        store.sequence + 1 if sequence is None else sequence,
     )
-    return AddResult(store=new_store, added=added, duplicates=duplicates)
+    return AddResult(store=new_store, added=added, duplicates=duplicates, embedded=embedded)
 
 
 def without_documents(
-    store: IndexStore, document_ids: Sequence[str], *, index_type: IndexType = "auto"
+    store: IndexStore, document_ids: Sequence[str], *, sequence: int | None = None
 ) -> IndexStore:
-    """Remove documents, their passages and their vectors."""
+    """Mark documents removed as write `sequence` (default: the next); their rows go at
+    the next compaction."""
     missing = [i for i in document_ids if i not in store.documents]
     if missing:
         raise NotFound(f"no document with id {missing[0]!r} in the index")
-    drop = set(document_ids)
-    keep_rows = [i for i, p in enumerate(store.passages) if p.document_id not in drop]
-    keep_sentences = [
-        store.first_sentence_row(i) + j
-        for i in keep_rows
-        for j in range(len(store.passages[i].sentences))
-    ]
-    return _rebuilt(
-        store,
-        [d for d in store.documents.values() if d.id not in drop],
+    return store.without(document_ids, store.sequence + 1 if sequence is None else sequence)
+
+
+def compacted(store: IndexStore, *, index_type: IndexType = "auto") -> IndexStore:
+    """The store rebuilt from its live rows alone, each vector index of the type its size
+    calls for (no re-embedding: vectors are read back from the indexes)."""
+    keep_rows = np.flatnonzero(store.live)
+    keep_sentences = np.flatnonzero(store.per_sentence(store.live))
+    old = store.manifest
+    new = _assembled(
+        list(store.documents.values()),
         [store.passages[i] for i in keep_rows],
-        np.ascontiguousarray(all_vectors(store.vectors)[keep_rows]),
-        np.ascontiguousarray(all_vectors(store.sentence_vectors)[keep_sentences]),
-        index_type,
+        np.ascontiguousarray(store.vectors.all()[keep_rows]),
+        np.ascontiguousarray(store.sentence_vectors.all()[keep_sentences]),
+        embedding=old.embedding,
+        chunker=old.chunker,
+        index_type=index_type,
+        created_at=old.created_at,
     )
+    carried = {"seeds": old.seeds, "annotator": old.annotator}
+    return replace(new, manifest=new.manifest.model_copy(update=carried), sequence=store.sequence)

@@ -1,7 +1,9 @@
-"""Index maintenance on disk: build from seeds, add and remove articles, staleness.
+"""Index maintenance on disk: build from seeds, add and remove articles, compact,
+staleness.
 
-Every operation holds the writer lock, loads the current index, derives a new store and
-swaps it in atomically, so concurrent readers and crashes see the old or the new index.
+Every write holds the writer lock. A build or a compaction writes a whole new directory and
+swaps it in atomically; an add or a removal appends one segment (see segments.py). Either
+way concurrent readers and crashes see the index before or after the write, never between.
 """
 
 from __future__ import annotations
@@ -19,18 +21,29 @@ from rag.index.build import (
     EmbeddedDocuments,
     build_store,
     chunker_info,
+    compacted,
     embedding_info,
     with_documents,
     without_documents,
 )
+from rag.index.segments import (
+    last_sequence,
+    read_segments,
+    segment_folders,
+    segment_sequence,
+    write_added,
+    write_removed,
+)
 from rag.index.store import (
     IndexStore,
+    applied,
     check_compatible,
     load_store,
     read_documents,
     read_manifest,
     save_store,
     verify_files,
+    written_state,
 )
 from rag.index.vectors import IndexType, choose_kind
 from rag.ingest.chunking import ChunkerParams
@@ -100,8 +113,16 @@ def rebuild(
             manifest=store.manifest.model_copy(
                 update={"seeds": loaded.files, "annotator": annotator}
             ),
+            sequence=_last_write(target.directory),  # numbers keep rising across rebuilds
         )
         return save_store(store, target.directory)
+
+
+def _last_write(directory: Path) -> int:
+    try:
+        return last_sequence(directory, read_manifest(directory).sequence)
+    except IndexNotReady:
+        return 0
 
 
 def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
@@ -140,33 +161,102 @@ def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
     return None
 
 
+def _current(target: IndexTarget, store: IndexStore | None) -> IndexStore:
+    """`store` when it is what the directory holds (same base, every write applied), else
+    the index loaded from disk (another process wrote it). Call with the writer lock."""
+    if store is not None and written_state(target.directory) == (
+        store.manifest.files,
+        store.sequence,
+    ):
+        return store
+    return target.load()
+
+
 def add_documents(
     target: IndexTarget,
     documents: Sequence[Document],
     *,
     progress: bool = False,
     embedded: EmbeddedDocuments | None = None,
+    current: IndexStore | None = None,
 ) -> AddResult:
-    """Add documents under the writer lock. Pass `embedded` (from `embed_documents`, made
-    before taking the lock) so that the lock is held for the merge and save only."""
+    """Append documents under the writer lock, as one segment (only their rows are written).
+    Pass `embedded` (from `embed_documents`, made before taking the lock) so that the lock
+    is held for the append only, and `current` (the store in memory) to skip reloading."""
     with writer_lock(target.directory):
+        store = _current(target, current)
         result = with_documents(
-            target.load(),
+            store,
             documents,
             target.embedder,
             target.params,
-            index_type=target.index_type,
+            sequence=store.sequence + 1,
             progress=progress,
             embedded=embedded,
             annotator=target.annotator,
         )
-        if not result.added:
-            return result
-        saved = save_store(result.store, target.directory)
-        return AddResult(store=saved, added=result.added, duplicates=result.duplicates)
+        if result.added and result.embedded is not None:
+            rows = result.embedded
+            write_added(
+                target.directory,
+                result.store.sequence,
+                rows.documents,
+                rows.passages,
+                rows.passage_vectors,
+                rows.sentence_vectors,
+            )
+        return result
 
 
-def remove_documents(target: IndexTarget, document_ids: Sequence[str]) -> IndexStore:
+def remove_documents(
+    target: IndexTarget, document_ids: Sequence[str], *, current: IndexStore | None = None
+) -> IndexStore:
+    """Mark documents removed under the writer lock, as one segment."""
     with writer_lock(target.directory):
-        store = without_documents(target.load(), document_ids, index_type=target.index_type)
-        return save_store(store, target.directory)
+        store = _current(target, current)
+        removed = without_documents(store, document_ids, sequence=store.sequence + 1)
+        write_removed(target.directory, removed.sequence, list(document_ids))
+        return removed
+
+
+def needs_compaction(store: IndexStore) -> bool:
+    """Worth folding the writes into a new base: the rows outside it or the removed rows
+    are a tenth of the index (and more than a few hundred rows)."""
+    rows = len(store.passages)
+    appended = store.vectors.tail.ntotal
+    removed = rows - store.live_passages
+    return max(appended, removed) > max(COMPACT_MIN_ROWS, rows * COMPACT_SHARE)
+
+
+COMPACT_MIN_ROWS = 500
+COMPACT_SHARE = 0.1
+
+
+def compact(target: IndexTarget) -> IndexStore | None:
+    """Rebuild the index on disk from its live rows (see `install_compacted`)."""
+    with writer_lock(target.directory):
+        store = target.load()
+    if store.compacted:
+        return None
+    return install_compacted(target, store, compacted(store, index_type=target.index_type))
+
+
+def install_compacted(
+    target: IndexTarget, snapshot: IndexStore, folded: IndexStore
+) -> IndexStore | None:
+    """Swap in `folded` (`snapshot` compacted, made outside the lock) and return it with the
+    writes made since `snapshot` applied; their segments are carried over. None when the
+    index was rebuilt or compacted by someone else meanwhile (nothing to do)."""
+    with writer_lock(target.directory):
+        on_disk = read_manifest(target.directory)
+        if on_disk.files != snapshot.manifest.files:
+            return None
+        later = [
+            folder
+            for folder in segment_folders(target.directory)
+            if segment_sequence(folder) > snapshot.sequence
+        ]
+        saved = save_store(folded, target.directory, keep_segments=later)
+        for segment in read_segments(target.directory, snapshot.sequence):
+            saved = applied(saved, segment)
+        return saved

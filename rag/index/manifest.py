@@ -9,7 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from rag.types import Document
+
 SCHEMA_VERSION = 2
+REBUILD_HINT = "rebuild it with `rag index`"
 MANIFEST_FILE = "manifest.json"
 VECTORS_FILE = "vectors.faiss"
 SENTENCE_VECTORS_FILE = "sentences.faiss"
@@ -56,8 +59,19 @@ class Manifest(BaseModel):
     # Every file of the seeds folder at build time (path under it -> sha256), indexed or not.
     seeds: dict[str, str] | None = None
     annotator: str | None = None  # what found the passages' typed spans (None: nothing)
+    sequence: int = 0  # the last write (segment number) this base includes
     created_at: str
     updated_at: str
+
+
+def source_info(document: Document) -> SourceInfo:
+    return SourceInfo(
+        document_id=document.id,
+        origin=document.origin,
+        source_file=document.source_file,
+        source_sha256=document.source_sha256,
+        content_sha256=document.content_sha256,
+    )
 
 
 def utc_now() -> str:

@@ -2,69 +2,93 @@
 
 from __future__ import annotations
 
-import bisect
 import json
 import logging
-import os
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import faiss
+import numpy as np
 from pydantic import ValidationError
 
 from rag.errors import IndexCorrupt, IndexMismatch, IndexMissing
-from rag.index.atomic import replace_directory, temp_sibling
+from rag.index.atomic import jsonl, read_lines, replace_directory, temp_sibling, write_durably
 from rag.index.manifest import (
     DATA_FILES,
     DOCUMENTS_FILE,
     MANIFEST_FILE,
     PASSAGES_FILE,
+    REBUILD_HINT,
     SCHEMA_VERSION,
     SENTENCE_VECTORS_FILE,
     VECTORS_FILE,
     ChunkerInfo,
+    Counts,
     EmbeddingInfo,
     Manifest,
     sha256_file,
+    source_info,
+    utc_now,
 )
+from rag.index.segments import SEGMENTS_DIR, Segment, last_sequence, read_segments
+from rag.index.vectors import VectorTable
 from rag.types import Document, Passage
 
 logger = logging.getLogger(__name__)
-REBUILD_HINT = "rebuild it with `rag index`"
 
 
 @dataclass(frozen=True)
 class IndexStore:
     """Row i of `vectors` is the embedding of `passages[i]`; `sentence_vectors` holds one
-    row per sentence, passage after passage (`first_sentence_row`). Never mutated: changes
-    make a new store, so readers holding the old one are never disturbed."""
+    row per sentence, passage after passage (`first_sentence_row`). Rows are only ever
+    appended; a removed document's rows stay, marked not `live`, until compaction rebuilds
+    the store from the live rows. Never mutated: a change makes a new store, so readers
+    holding the old one are never disturbed. `sequence` is the last write applied."""
 
     manifest: Manifest
-    documents: dict[str, Document]
+    documents: dict[str, Document]  # the live documents
     passages: list[Passage]
-    vectors: faiss.Index
-    sentence_vectors: faiss.Index
+    vectors: VectorTable
+    sentence_vectors: VectorTable
+    live: np.ndarray | None = None  # bool per passage row; None: every row
+    sequence: int = 0
     _by_id: dict[str, int] = field(init=False, repr=False, compare=False)
-    _first_sentence: list[int] = field(init=False, repr=False, compare=False)
+    _first_sentence: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {p.passage_id: i for i, p in enumerate(self.passages)})
-        starts, row = [], 0
-        for passage in self.passages:
-            starts.append(row)
-            row += len(passage.sentences)
-        object.__setattr__(self, "_first_sentence", starts)
+        if self.live is None:
+            object.__setattr__(self, "live", np.ones(len(self.passages), dtype=bool))
+        by_id = {p.passage_id: i for i, p in enumerate(self.passages) if self.live[i]}
+        object.__setattr__(self, "_by_id", by_id)
+        counts = np.fromiter(
+            (len(p.sentences) for p in self.passages), np.int64, len(self.passages)
+        )
+        object.__setattr__(self, "_first_sentence", np.concatenate([[0], np.cumsum(counts)]))
 
     def first_sentence_row(self, passage_row: int) -> int:
-        return self._first_sentence[passage_row]
+        return int(self._first_sentence[passage_row])
 
     def passage_of_sentence(self, sentence_row: int) -> int:
-        return bisect.bisect_right(self._first_sentence, sentence_row) - 1
+        return int(np.searchsorted(self._first_sentence, sentence_row, side="right")) - 1
 
     @property
     def sentence_count(self) -> int:
         return int(self.sentence_vectors.ntotal)
+
+    @property
+    def live_passages(self) -> int:
+        return int(self.live.sum())
+
+    @property
+    def compacted(self) -> bool:
+        """No removed rows and no rows outside the base indexes."""
+        return bool(self.live.all()) and self.vectors.tail.ntotal == 0
+
+    def per_sentence(self, passage_mask: np.ndarray) -> np.ndarray:
+        """A mask over passage rows as a mask over their sentence rows."""
+        return np.repeat(passage_mask, np.diff(self._first_sentence))
 
     def passage(self, passage_id: str) -> Passage | None:
         row = self._by_id.get(passage_id)
@@ -73,40 +97,117 @@ class IndexStore:
     def row_of(self, passage_id: str) -> int | None:
         return self._by_id.get(passage_id)
 
+    def document_of_row(self, passage_row: int) -> Document | None:
+        """The document a passage row belongs to; None once it was removed."""
+        if not self.live[passage_row]:
+            return None
+        return self.documents.get(self.passages[passage_row].document_id)
 
-def save_store(store: IndexStore, directory: Path) -> IndexStore:
-    """Write every file into a temporary sibling, manifest last, then swap it in.
+    def passages_of(self, document_id: str) -> list[Passage]:
+        """A live document's passages, in order."""
+        return [
+            p for i, p in enumerate(self.passages) if p.document_id == document_id and self.live[i]
+        ]
 
-    Returns the store with its manifest's file checksums filled in."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = temp_sibling(directory, "tmp")
-    staging.mkdir()
-    faiss.write_index(store.vectors, str(staging / VECTORS_FILE))
-    faiss.write_index(store.sentence_vectors, str(staging / SENTENCE_VECTORS_FILE))
-    _write_jsonl(staging / DOCUMENTS_FILE, (d.model_dump_json() for d in store.documents.values()))
-    _write_jsonl(staging / PASSAGES_FILE, (p.model_dump_json() for p in store.passages))
-    files = {name: sha256_file(staging / name) for name in DATA_FILES}
-    manifest = store.manifest.model_copy(update={"files": files})
-    _write_text(staging / MANIFEST_FILE, manifest.model_dump_json(indent=2) + "\n")
-    replace_directory(staging, directory)
-    return IndexStore(
-        manifest=manifest,
-        documents=store.documents,
-        passages=store.passages,
-        vectors=store.vectors,
-        sentence_vectors=store.sentence_vectors,
+    def live_counts(self, live: np.ndarray | None = None) -> tuple[int, int]:
+        """(passages, sentences) among the rows `live` marks (default: the store's)."""
+        live = self.live if live is None else live
+        return int(live.sum()), int((np.diff(self._first_sentence) * live).sum())
+
+    def appended(
+        self,
+        added: Sequence[Document],
+        passages: Sequence[Passage],
+        passage_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+        sequence: int,
+    ) -> IndexStore:
+        """This store with new documents' rows after its own."""
+        documents = {**self.documents, **{d.id: d for d in added}}
+        live_passages, live_sentences = self.live_counts()
+        counts = (live_passages + len(passages), live_sentences + len(sentence_vectors))
+        return IndexStore(
+            manifest=described(self.manifest, documents, counts),
+            documents=documents,
+            passages=[*self.passages, *passages],
+            vectors=self.vectors.appended(passage_vectors),
+            sentence_vectors=self.sentence_vectors.appended(sentence_vectors),
+            live=np.concatenate([self.live, np.ones(len(passages), dtype=bool)]),
+            sequence=sequence,
+        )
+
+    def without(self, document_ids: Sequence[str], sequence: int) -> IndexStore:
+        """This store with the documents' rows marked removed (compaction reclaims them)."""
+        drop = set(document_ids)
+        removed = np.fromiter(
+            (p.document_id in drop for p in self.passages), bool, len(self.passages)
+        )
+        live = self.live & ~removed
+        documents = {i: d for i, d in self.documents.items() if i not in drop}
+        return replace(
+            self,
+            manifest=described(self.manifest, documents, self.live_counts(live)),
+            documents=documents,
+            live=live,
+            sequence=sequence,
+        )
+
+
+def described(
+    manifest: Manifest, documents: dict[str, Document], counts: tuple[int, int]
+) -> Manifest:
+    """The manifest with the counts of these live documents (the list of sources is
+    written when the store is saved whole)."""
+    passages, sentences = counts
+    return manifest.model_copy(
+        update={
+            "counts": Counts(documents=len(documents), passages=passages, sentences=sentences),
+            "updated_at": utc_now(),
+        }
     )
 
 
-def _write_text(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+def save_store(
+    store: IndexStore, directory: Path, *, keep_segments: Sequence[Path] = ()
+) -> IndexStore:
+    """Write a compacted store into a temporary sibling, manifest last, then swap it in.
+    `keep_segments` are segment folders of writes the store does not include yet (made
+    while it was being compacted); they are carried into the new directory.
+
+    Returns the store with its manifest's file checksums filled in."""
+    if not store.compacted:
+        raise ValueError("only a compacted store is saved whole; writes go to segments")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = temp_sibling(directory, "tmp")
+    staging.mkdir()
+    faiss.write_index(store.vectors.base, str(staging / VECTORS_FILE))
+    faiss.write_index(store.sentence_vectors.base, str(staging / SENTENCE_VECTORS_FILE))
+    write_durably(
+        staging / DOCUMENTS_FILE, jsonl([d.model_dump_json() for d in store.documents.values()])
+    )
+    write_durably(staging / PASSAGES_FILE, jsonl([p.model_dump_json() for p in store.passages]))
+    files = {name: sha256_file(staging / name) for name in DATA_FILES}
+    sources = [source_info(d) for d in store.documents.values()]
+    manifest = store.manifest.model_copy(
+        update={"files": files, "sequence": store.sequence, "sources": sources}
+    )
+    if keep_segments:
+        (staging / SEGMENTS_DIR).mkdir()
+        for folder in keep_segments:
+            shutil.copytree(folder, staging / SEGMENTS_DIR / folder.name)
+    write_durably(staging / MANIFEST_FILE, manifest.model_dump_json(indent=2) + "\n")
+    replace_directory(staging, directory)
+    return replace(store, manifest=manifest)
 
 
-def _write_jsonl(path: Path, lines: Iterable[str]) -> None:
-    _write_text(path, "".join(f"{line}\n" for line in lines))
+def written_state(directory: Path) -> tuple[dict[str, str], int] | None:
+    """The checksums of the base files and the last write of the index on disk, read
+    without validating the whole manifest (it is asked on every write); None if absent."""
+    try:
+        raw = json.loads((directory / MANIFEST_FILE).read_bytes())
+        return dict(raw["files"]), last_sequence(directory, int(raw.get("sequence", 0)))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def read_manifest(directory: Path) -> Manifest:
@@ -165,9 +266,11 @@ def load_store(directory: Path, *, embedding: EmbeddingInfo, chunker: ChunkerInf
     verify_files(manifest, directory)
     try:
         documents = [
-            Document.model_validate_json(line) for line in _lines(directory / DOCUMENTS_FILE)
+            Document.model_validate_json(line) for line in read_lines(directory / DOCUMENTS_FILE)
         ]
-        passages = [Passage.model_validate_json(line) for line in _lines(directory / PASSAGES_FILE)]
+        passages = [
+            Passage.model_validate_json(line) for line in read_lines(directory / PASSAGES_FILE)
+        ]
         vectors = faiss.read_index(str(directory / VECTORS_FILE))
         sentence_vectors = faiss.read_index(str(directory / SENTENCE_VECTORS_FILE))
     except (ValidationError, ValueError, RuntimeError):
@@ -180,26 +283,53 @@ def load_store(directory: Path, *, embedding: EmbeddingInfo, chunker: ChunkerInf
             f"{directory} has {vectors.ntotal} vectors for {len(passages)} passages and "
             f"{sentence_vectors.ntotal} for {sentences} sentences; {REBUILD_HINT}"
         )
-    logger.info("index loaded: %d documents, %d passages", len(documents), len(passages))
-    return IndexStore(
+    store = IndexStore(
         manifest=manifest,
         documents={d.id: d for d in documents},
         passages=passages,
-        vectors=vectors,
-        sentence_vectors=sentence_vectors,
+        vectors=VectorTable.of(vectors),
+        sentence_vectors=VectorTable.of(sentence_vectors),
+        sequence=manifest.sequence,
+    )
+    for segment in read_segments(directory, manifest.sequence):
+        store = applied(store, segment)
+    logger.info(
+        "index loaded: %d documents, %d passages", len(store.documents), store.live_passages
+    )
+    return store
+
+
+def applied(store: IndexStore, segment: Segment) -> IndexStore:
+    """The store with one written segment applied."""
+    sequence = segment.info.sequence
+    if segment.info.kind == "remove":
+        return store.without(segment.info.removed, sequence)
+    if segment.sentence_vectors.shape[0] != sum(len(p.sentences) for p in segment.passages) or (
+        segment.passage_vectors.shape != (len(segment.passages), store.vectors.d)
+    ):
+        raise IndexCorrupt(
+            f"segment {sequence} has vectors that do not match its passages; {REBUILD_HINT}"
+        )
+    return store.appended(
+        segment.documents,
+        segment.passages,
+        segment.passage_vectors,
+        segment.sentence_vectors,
+        sequence,
     )
 
 
 def read_documents(directory: Path) -> list[Document]:
-    """The documents of an index that passes its checksum, without loading vectors.
+    """The live documents of an index that passes its checksums, without loading vectors.
 
     Used to carry articles added with `rag add` over into a rebuild."""
     manifest = read_manifest(directory)
     path = directory / DOCUMENTS_FILE
     if not path.exists() or sha256_file(path) != manifest.files.get(DOCUMENTS_FILE):
         raise IndexCorrupt(f"{path} fails its checksum")
-    return [Document.model_validate_json(line) for line in _lines(path)]
-
-
-def _lines(path: Path) -> list[str]:
-    return [line for line in path.read_text("utf-8").split("\n") if line]
+    documents = {d.id: d for d in (Document.model_validate_json(x) for x in read_lines(path))}
+    for segment in read_segments(directory, manifest.sequence, vectors=False):
+        for document_id in segment.info.removed:
+            documents.pop(document_id, None)
+        documents.update((d.id, d) for d in segment.documents)
+    return list(documents.values())

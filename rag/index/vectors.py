@@ -1,14 +1,16 @@
 """FAISS indexes over unit vectors (inner product = cosine similarity), and the rule that
 picks exact or approximate search by size.
 
-The rule comes from `benchmarks/scale.py` (its figures are in benchmarks/REPORT.md#scale,
-and only there): below EXACT_LIMIT vectors exact search is fast and costs nothing to build,
-so it wins; above it, HNSW answers far faster at a recall close to exact search's, whose
-time grows linearly with the number of vectors."""
+Below EXACT_LIMIT vectors exact search is fast and costs nothing to build, so it wins;
+above it, HNSW answers far faster at a recall close to exact search's, whose time grows
+linearly with the number of vectors. The limit comes from `benchmarks/scale.py`
+(benchmarks/REPORT.md#scale) and from HNSW against exact search on the sentence vectors
+of the BBC News archive (docs/measurements.md#vector-index-on-real-sentences)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Literal
 
 import faiss
@@ -16,7 +18,7 @@ import numpy as np
 
 IndexType = Literal["auto", "flat", "hnsw", "ivf"]
 FLAT = "Flat"
-EXACT_LIMIT = 50_000
+EXACT_LIMIT = 20_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
@@ -83,3 +85,114 @@ def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray,
         empty = np.zeros((len(queries), 0))
         return empty.astype(np.float32), empty.astype(np.int64)
     return index.search(queries, k)
+
+
+# Below this share of allowed rows, a filtered HNSW search loses recall (most neighbours it
+# walks are filtered out), so the allowed rows are scored exactly instead.
+EXACT_FILTER_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class VectorTable:
+    """The vectors of an index's rows: `base` as built, then `tail`, an exact index of the
+    rows appended since. Appending copies only the tail, so a write costs the size of what
+    was added since the last compaction, not of the index; both parts are never mutated
+    after construction, so readers of an older table are never disturbed."""
+
+    base: faiss.Index
+    tail: faiss.Index
+
+    @classmethod
+    def of(cls, base: faiss.Index) -> VectorTable:
+        return cls(base, new_index(base.d))
+
+    @property
+    def d(self) -> int:
+        return int(self.base.d)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.base.ntotal + self.tail.ntotal)
+
+    @property
+    def kind(self) -> str:
+        return index_kind(self.base)
+
+    def appended(self, vectors: np.ndarray) -> VectorTable:
+        tail = new_index(self.d)
+        tail.add(np.vstack([all_vectors(self.tail), vectors]).astype(np.float32, copy=False))
+        return VectorTable(self.base, tail)
+
+    def all(self) -> np.ndarray:
+        return np.vstack([all_vectors(self.base), all_vectors(self.tail)])
+
+    def search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows) best first for each query over both parts; `allowed` is a
+        boolean mask over rows (None: every row). Rows of -1 mark missing results."""
+        cut = int(self.base.ntotal)
+        parts = [
+            (self.base, 0, None if allowed is None else allowed[:cut]),
+            (self.tail, cut, None if allowed is None else allowed[cut:]),
+        ]
+        found = [
+            _search_part(index, queries, k, mask, offset)
+            for index, offset, mask in parts
+            if index.ntotal
+        ]
+        if not found:
+            return search(self.base, queries, 0)
+        scores = np.hstack([s for s, _ in found])
+        rows = np.hstack([r for _, r in found])
+        scores = np.where(rows >= 0, scores, -np.inf)
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        return (
+            np.take_along_axis(scores, order, axis=1).astype(np.float32),
+            np.take_along_axis(rows, order, axis=1),
+        )
+
+
+def index_kind(index: faiss.Index) -> str:
+    if isinstance(index, faiss.IndexHNSW):
+        return "hnsw"
+    if isinstance(index, faiss.IndexIVF) or faiss.try_extract_index_ivf(index) is not None:
+        return "ivf"
+    return "flat"
+
+
+def _search_part(
+    index: faiss.Index, queries: np.ndarray, k: int, allowed: np.ndarray | None, offset: int
+) -> tuple[np.ndarray, np.ndarray]:
+    if allowed is None or allowed.all():
+        scores, rows = search(index, queries, k)
+    elif not allowed.any():
+        scores, rows = search(index, queries, 0)
+    elif isinstance(index, faiss.IndexHNSW) and allowed.mean() < EXACT_FILTER_SHARE:
+        scores, rows = _exact_over(index, queries, k, np.flatnonzero(allowed))
+    else:
+        bitmap = np.packbits(allowed, bitorder="little")
+        selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+        params = _filtered_params(index, selector)
+        k = min(k, int(allowed.sum()))
+        scores, rows = index.search(queries, k, params=params)
+    return scores, np.where(rows >= 0, rows + offset, -1)
+
+
+def _filtered_params(index: faiss.Index, selector: faiss.IDSelector) -> faiss.SearchParameters:
+    """Search parameters with the selector, keeping the index's own search breadth."""
+    if isinstance(index, faiss.IndexHNSW):
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=index.hnsw.efSearch)
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None:
+        return faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)
+    return faiss.SearchParameters(sel=selector)
+
+
+def _exact_over(
+    index: faiss.Index, queries: np.ndarray, k: int, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    vectors = index.reconstruct_batch(rows)
+    scores = queries @ vectors.T
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, order, axis=1), rows[order]

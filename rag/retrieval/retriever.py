@@ -11,7 +11,6 @@ from rag import limits
 from rag.embedding import Embedder
 from rag.errors import InvalidInput
 from rag.index.store import IndexStore
-from rag.index.vectors import search as dense_search
 from rag.retrieval.fusion import reciprocal_rank_fusion
 from rag.retrieval.lexical import LexicalIndex
 from rag.types import DocumentMeta, Hit
@@ -34,31 +33,68 @@ class HybridRetriever:
         candidates: int = 50,
         rrf_k: int = 60,
         sentence_weight: float = 0.7,
+        lexical: LexicalIndex | None = None,
     ) -> None:
         self.store = store
         self._embedder = embedder
         self._candidates = candidates
         self._rrf_k = rrf_k
         self._sentence_weight = sentence_weight
-        self._lexical = LexicalIndex([p.text for p in store.passages])
+        self._lexical = lexical or LexicalIndex([p.text for p in store.passages])
 
-    def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def for_store(self, store: IndexStore) -> HybridRetriever:
+        """A retriever over `store`, reusing this one's lexical index when `store` only
+        appended rows to this one's (the cost is then that of the new rows)."""
+        old = self.store
+        appended = store.vectors.base is old.vectors.base and len(store.passages) >= len(
+            old.passages
+        )
+        lexical = (
+            self._lexical.extended([p.text for p in store.passages[len(old.passages) :]])
+            if appended
+            else None
+        )
+        return HybridRetriever(
+            store,
+            self._embedder,
+            candidates=self._candidates,
+            rrf_k=self._rrf_k,
+            sentence_weight=self._sentence_weight,
+            lexical=lexical,
+        )
+
+    def searchable(self, allowed: np.ndarray | None = None) -> np.ndarray | None:
+        """The passage rows a search may return: live ones, within `allowed` when given
+        (None: all rows, which lets the indexes search unfiltered)."""
+        mask = self.store.live if allowed is None else self.store.live & allowed
+        return None if mask.all() else mask
+
+    def dense(
+        self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """Passages by embedding similarity."""
-        scores, rows = dense_search(self.store.vectors, query_vector.reshape(1, -1), k)
+        scores, rows = self.store.vectors.search(query_vector.reshape(1, -1), k, allowed)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
-    def dense_sentences(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def dense_sentences(
+        self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """Passages by their best sentence's similarity: a fact stated in one sentence is
         diluted in a long passage's embedding."""
-        scores, rows = dense_search(self.store.sentence_vectors, query_vector.reshape(1, -1), 3 * k)
+        sentences = None if allowed is None else self.store.per_sentence(allowed)
+        scores, rows = self.store.sentence_vectors.search(
+            query_vector.reshape(1, -1), 3 * k, sentences
+        )
         best: dict[int, float] = {}
         for row, score in zip(rows[0], scores[0], strict=True):
             if row >= 0:
                 best.setdefault(self.store.passage_of_sentence(int(row)), float(score))
         return list(best.items())[:k]
 
-    def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
-        return self._lexical.search(query, k)
+    def lexical(
+        self, query: str, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        return self._lexical.search(query, k, allowed)
 
     def search(
         self,
@@ -67,10 +103,12 @@ class HybridRetriever:
         *,
         mode: Mode = "hybrid",
         query_vector: np.ndarray | None = None,
+        allowed: np.ndarray | None = None,
     ) -> list[Hit]:
         """The k best passages for `query`, each with its dense and lexical rank.
 
-        `query_vector` saves embedding the query again when the caller already has it."""
+        `query_vector` saves embedding the query again when the caller already has it;
+        `allowed` (a boolean mask over passage rows) restricts the search to some rows."""
         query = " ".join(query.split())
         if not query:
             raise InvalidInput("the query is empty")
@@ -84,9 +122,10 @@ class HybridRetriever:
         if mode != "lexical" and query_vector is None:
             query_vector = self._embedder.embed([query])[0]
         use_dense = mode != "lexical" and query_vector is not None
-        dense = self.dense(query_vector, pool) if use_dense else []
-        sentences = self.dense_sentences(query_vector, pool) if use_dense else []
-        lexical = self.lexical(query, pool) if mode != "dense" else []
+        rows = self.searchable(allowed)
+        dense = self.dense(query_vector, pool, rows) if use_dense else []
+        sentences = self.dense_sentences(query_vector, pool, rows) if use_dense else []
+        lexical = self.lexical(query, pool, rows) if mode != "dense" else []
         lists = [(dense, 1.0), (sentences, self._sentence_weight), (lexical, 1.0)]
         fused = reciprocal_rank_fusion(
             [[row for row, _ in ranking] for ranking, _ in lists if ranking],

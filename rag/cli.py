@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import RagError
 from rag.index.maintain import IndexTarget
+from rag.retrieval.filters import Filters
 from rag.services import index_target, make_annotator
 from rag.wire.answers import Answer
 
@@ -232,20 +234,70 @@ def documents_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{row['id']}  {row['outlet'] or '-'}  {row['title']}")
 
 
+def _filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--outlet, --from, --to and --document: which articles may be drawn on."""
+    options = [
+        click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable)."),
+        click.option(
+            "--from",
+            "published_from",
+            type=click.DateTime(["%Y-%m-%d"]),
+            help="Published on or after YYYY-MM-DD.",
+        ),
+        click.option(
+            "--to",
+            "published_to",
+            type=click.DateTime(["%Y-%m-%d"]),
+            help="Published on or before YYYY-MM-DD.",
+        ),
+        click.option(
+            "--document", "document_ids", multiple=True, help="Only this article id (repeatable)."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _filters(
+    outlets: tuple[str, ...],
+    published_from: datetime | None,
+    published_to: datetime | None,
+    document_ids: tuple[str, ...],
+) -> Filters:
+    from rag.wire.filters import query_filters
+
+    return query_filters(
+        list(outlets),
+        published_from.date() if published_from else None,
+        published_to.date() if published_to else None,
+        list(document_ids),
+    )
+
+
 @main.command("search")
 @click.argument("query")
 @click.option("-k", "k", default=None, type=click.IntRange(1, 50), help="How many passages.")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of GET /api/search.")
+@_filter_options
 @click.pass_context
-def search_command(ctx: click.Context, query: str, k: int | None, mode: str, as_json: bool) -> None:
+def search_command(
+    ctx: click.Context, query: str, k: int | None, mode: str, as_json: bool, **filters: Any
+) -> None:
     """Rank passages for QUERY."""
     from rag.services import Services
     from rag.wire.search import SearchResults
 
     settings = _settings(ctx)
-    snapshot = Services.load(settings, embedder=_embedder(ctx)).snapshot
-    hits = snapshot.retriever.search(query, k or settings.top_k, mode=mode)  # type: ignore[arg-type]
+    allowed_filters = _filters(**filters)
+    retriever = Services.load(settings, embedder=_embedder(ctx)).snapshot.retriever
+    hits = retriever.search(
+        query,
+        k or settings.top_k,
+        mode=mode,  # type: ignore[arg-type]
+        allowed=retriever.rows_for(allowed_filters),
+    )
     results = SearchResults.from_hits(query, hits)
     if as_json:
         _echo_json(results.model_dump())
@@ -279,6 +331,7 @@ def _print_answer(answer: Answer) -> None:
     help="generative needs RAG_GENERATOR (see README).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the answer JSON of POST /api/ask.")
+@_filter_options
 @click.pass_context
 def ask_command(
     ctx: click.Context,
@@ -287,6 +340,7 @@ def ask_command(
     top_k: int | None,
     mode: str,
     as_json: bool,
+    **filters: Any,
 ) -> None:
     """Answer QUESTION from the articles, citing the sentences it rests on."""
     from pydantic import TypeAdapter, ValidationError
@@ -300,8 +354,10 @@ def ask_command(
         raise click.BadParameter(
             f"not a list of turns: {exc.errors()[0]['msg']}", param_hint="--history"
         ) from None
+    allowed_filters = _filters(**filters)
     services = Services.load(_settings(ctx), embedder=_embedder(ctx))
-    answer = services.answerer(mode).answer(question, history, top_k=top_k)  # type: ignore[arg-type]
+    answerer = services.answerer(mode)  # type: ignore[arg-type]
+    answer = answerer.answer(question, history, top_k=top_k, filters=allowed_filters)
     if as_json:
         _echo_json(answer.model_dump())
     else:

@@ -19,6 +19,7 @@ def test_search_json_matches_the_api_shape(run):
         "document_id",
         "title",
         "outlet",
+        "published",
         "text",
         "start",
         "end",

@@ -36,7 +36,7 @@ from rag.answer.typed import (
     says_all,
 )
 from rag.embedding import Embedder
-from rag.retrieval.filters import NO_FILTERS, Filters, allowed_rows, asks_for_latest, newest_first
+from rag.retrieval.filters import NO_FILTERS, Filters, asks_for_latest, newest_first
 from rag.retrieval.retriever import HybridRetriever
 from rag.text.tokens import lexical_tokens
 from rag.wire.answers import Citation, SourcePassage, Turn
@@ -58,6 +58,7 @@ class Evidence:
     ranked_abstention: str | None  # the same check on the best span of any kind
     timings: dict[str, float] = field(default_factory=dict)
     started: float = 0.0
+    nothing_admitted: bool = False  # the filters admit no indexed article
 
     def passage_rows(self, limit: int) -> list[int]:
         """The passages of the ranked spans, best first, at most `limit`."""
@@ -128,7 +129,9 @@ class EvidenceEngine:
         clock = time.perf_counter()
         vector = self.embedder.embed([standalone.question])[0]
         timings["embed"] = (time.perf_counter() - clock) * 1000
-        allowed = allowed_rows(self.retriever.store, filters)
+        allowed = self.retriever.rows_for(filters)
+        admitted = self.retriever.searchable(allowed)
+        nothing_admitted = admitted is not None and not admitted.any()
         ranked = self.rank(standalone, vector, top_k or self.top_k, timings, allowed)
         answering = self.answering(standalone.question, ranked)
         if asks_for_latest(standalone.question):
@@ -146,6 +149,7 @@ class EvidenceEngine:
             ),
             timings=timings,
             started=started,
+            nothing_admitted=nothing_admitted,
         )
 
     def gather(

@@ -13,6 +13,7 @@ from rag.answer.evidence import Evidence, EvidenceEngine, stated_answers
 from rag.answer.questions import QuestionWord
 from rag.answer.scoring import CandidateSpan, ScoredSpan
 from rag.answer.typed import differing_facts, expected_answer
+from rag.retrieval.filters import NO_FILTERS, Filters
 from rag.retrieval.retriever import HybridRetriever
 from rag.wire.answers import (
     Answer,
@@ -29,6 +30,7 @@ from rag.wire.answers import (
 )
 
 NOT_COVERED = "The articles don't cover this: no passage in them answers the question."
+NONE_ADMITTED = "No indexed article matches the filters, so there is nothing to answer from."
 _LEADING_CONNECTIVE = re.compile(
     r"^(But|And|However|Nonetheless|Nevertheless|Meanwhile|Still|Yet|Also|In turn|Internally)"
     r",?\s+(?=\S)"
@@ -51,14 +53,16 @@ def _answer_text(quote: str) -> str:
 
 
 def _sentences(
-    chosen: Sequence[ScoredSpan], rival: tuple[ScoredSpan, str, str] | None
+    chosen: Sequence[ScoredSpan],
+    rival: tuple[ScoredSpan, str, str] | None,
+    declined: str = NOT_COVERED,
 ) -> tuple[list[AnswerSentence], list[Conflict]]:
-    """The answer's sentences, each citing its span; with a rival, "Sources disagree: …"
-    first and the two versions as conflicts."""
+    """The answer's sentences, each citing its span (`declined` when there is none); with a
+    rival, "Sources disagree: …" first and the two versions as conflicts."""
     sentences = [
         AnswerSentence(text=_answer_text(s.span.text), citations=[n])
         for n, s in enumerate(chosen, 1)
-    ] or [AnswerSentence(text=NOT_COVERED, citations=[])]
+    ] or [AnswerSentence(text=declined, citations=[])]
     if rival is None:
         return sentences, []
     versions = list(rival[1:])
@@ -88,16 +92,28 @@ class ExtractiveAnswerer:
         return self.engine.retriever
 
     def answer(
-        self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        top_k: int | None = None,
+        filters: Filters = NO_FILTERS,
     ) -> Answer:
-        answer, _ = self.compose(self.engine.find(question, history, top_k=top_k))
+        answer, _ = self.compose(self.engine.find(question, history, top_k=top_k, filters=filters))
         return answer
 
     def stream(
-        self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        top_k: int | None = None,
+        filters: Filters = NO_FILTERS,
     ) -> Iterator[StreamEvent]:
         """The same answer as events: its sources, its sentences, then the whole answer."""
-        answer, sources = self.compose(self.engine.find(question, history, top_k=top_k))
+        answer, sources = self.compose(
+            self.engine.find(question, history, top_k=top_k, filters=filters)
+        )
         yield SourcesEvent(sources=sources)
         for delta in answer_deltas(answer.sentences):
             yield DeltaEvent(text=delta)
@@ -126,14 +142,15 @@ class ExtractiveAnswerer:
             )
             for n, s in enumerate(chosen, 1)
         ]
-        sentences, conflicts = _sentences(chosen, rival)
+        declined = NONE_ADMITTED if evidence.nothing_admitted else NOT_COVERED
+        sentences, conflicts = _sentences(chosen, rival, declined)
         timings = evidence.timings
         timings["compose"] = (time.perf_counter() - clock) * 1000
         timings["total"] = (time.perf_counter() - evidence.started) * 1000
         answer = Answer(
             question=evidence.question,
             standalone_question=standalone,
-            answer=answer_text(sentences) if chosen else NOT_COVERED,
+            answer=answer_text(sentences) if chosen else declined,
             abstained=not chosen,
             mode="extractive",
             sentences=sentences,

@@ -13,6 +13,7 @@ from rag.answer.evidence import Evidence
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.prompt import NOT_IN_SOURCES, Source, load_system_prompt, sanitize, user_message
 from rag.answer.scoring import CandidateSpan
+from rag.retrieval.filters import NO_FILTERS, Filters
 from rag.wire.answers import (
     Answer,
     AnswerEvent,
@@ -50,18 +51,28 @@ class GenerativeAnswerer:
         self._max_sentences = max_sentences
 
     def answer(
-        self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        top_k: int | None = None,
+        filters: Filters = NO_FILTERS,
     ) -> Answer:
-        for event in self.stream(question, history, top_k=top_k):
+        for event in self.stream(question, history, top_k=top_k, filters=filters):
             if isinstance(event, AnswerEvent):
                 return event.answer
         raise AssertionError("stream ended without an answer")  # stream() always ends with one
 
     def stream(
-        self, question: str, history: Sequence[Turn] = (), *, top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        top_k: int | None = None,
+        filters: Filters = NO_FILTERS,
     ) -> Iterator[StreamEvent]:
         """Sources first, then the model's text as it comes, then the checked answer."""
-        evidence = self.engine.find(question, history, top_k=top_k)
+        evidence = self.engine.find(question, history, top_k=top_k, filters=filters)
         if evidence.ranked_abstention:
             # Nothing in the articles answers: no reason to ask the model.
             yield AnswerEvent(answer=self.extractive.compose(evidence, [])[0])

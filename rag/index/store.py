@@ -55,6 +55,7 @@ class IndexStore:
     live: np.ndarray | None = None  # bool per passage row; None: every row
     sequence: int = 0
     _by_id: dict[str, int] = field(init=False, repr=False, compare=False)
+    _by_document: dict[str, list[int]] = field(init=False, repr=False, compare=False)
     _first_sentence: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -62,6 +63,10 @@ class IndexStore:
             object.__setattr__(self, "live", np.ones(len(self.passages), dtype=bool))
         by_id = {p.passage_id: i for i, p in enumerate(self.passages) if self.live[i]}
         object.__setattr__(self, "_by_id", by_id)
+        by_document: dict[str, list[int]] = {}
+        for row in by_id.values():
+            by_document.setdefault(self.passages[row].document_id, []).append(row)
+        object.__setattr__(self, "_by_document", by_document)
         counts = np.fromiter(
             (len(p.sentences) for p in self.passages), np.int64, len(self.passages)
         )
@@ -103,11 +108,13 @@ class IndexStore:
             return None
         return self.documents.get(self.passages[passage_row].document_id)
 
+    def rows_of(self, document_id: str) -> list[int]:
+        """A live document's passage rows, in order."""
+        return sorted(self._by_document.get(document_id, []))
+
     def passages_of(self, document_id: str) -> list[Passage]:
         """A live document's passages, in order."""
-        return [
-            p for i, p in enumerate(self.passages) if p.document_id == document_id and self.live[i]
-        ]
+        return [self.passages[row] for row in self.rows_of(document_id)]
 
     def live_counts(self, live: np.ndarray | None = None) -> tuple[int, int]:
         """(passages, sentences) among the rows `live` marks (default: the store's)."""

@@ -9,7 +9,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from rag.retrieval.filters import NO_FILTERS, Filters
 from rag.retrieval.retriever import HybridRetriever
+from rag.types import Hit
 
 
 class RagRetriever(BaseRetriever):
@@ -24,10 +26,13 @@ class RagRetriever(BaseRetriever):
 
     source: Callable[[], HybridRetriever]
     k: int = 5
+    filters: Filters = NO_FILTERS  # which articles may be drawn on
 
     @classmethod
-    def of(cls, retriever: HybridRetriever, *, k: int = 5) -> RagRetriever:
-        return cls(source=lambda: retriever, k=k)
+    def of(
+        cls, retriever: HybridRetriever, *, k: int = 5, filters: Filters = NO_FILTERS
+    ) -> RagRetriever:
+        return cls(source=lambda: retriever, k=k, filters=filters)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -48,5 +53,9 @@ class RagRetriever(BaseRetriever):
                     "lexical_rank": hit.lexical_rank,
                 },
             )
-            for hit in self.source().search(query, self.k)
+            for hit in self._search(query)
         ]
+
+    def _search(self, query: str) -> list[Hit]:
+        retriever = self.source()
+        return retriever.search(query, self.k, allowed=retriever.rows_for(self.filters))

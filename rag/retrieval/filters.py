@@ -82,10 +82,11 @@ def allowed_rows(store: IndexStore, filters: Filters) -> np.ndarray | None:
     """The passage rows of documents the filters admit (None: no filter, every row)."""
     if filters.empty:
         return None
-    admitted = {d.id for d in store.documents.values() if filters.admits(d)}
-    return np.fromiter(
-        (p.document_id in admitted for p in store.passages), dtype=bool, count=len(store.passages)
-    )
+    mask = np.zeros(len(store.passages), dtype=bool)
+    for document in store.documents.values():
+        if filters.admits(document):
+            mask[store.rows_of(document.id)] = True
+    return mask
 
 
 _RECENCY = re.compile(

@@ -11,6 +11,7 @@ from rag import limits
 from rag.embedding import Embedder
 from rag.errors import InvalidInput
 from rag.index.store import IndexStore
+from rag.retrieval.filters import Filters, allowed_rows
 from rag.retrieval.fusion import reciprocal_rank_fusion
 from rag.retrieval.lexical import LexicalIndex
 from rag.types import DocumentMeta, Hit
@@ -62,6 +63,10 @@ class HybridRetriever:
             sentence_weight=self._sentence_weight,
             lexical=lexical,
         )
+
+    def rows_for(self, filters: Filters) -> np.ndarray | None:
+        """The passage rows the filters admit, as `allowed` for `search` (None: all)."""
+        return allowed_rows(self.store, filters)
 
     def searchable(self, allowed: np.ndarray | None = None) -> np.ndarray | None:
         """The passage rows a search may return: live ones, within `allowed` when given

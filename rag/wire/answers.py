@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from rag import limits
 from rag.wire.fields import Question, TurnText
+from rag.wire.filters import FilterFields
 
 Role = Literal["user", "assistant"]
 AnswerMode = Literal["extractive", "generative"]
@@ -29,6 +30,9 @@ class AskRequest(BaseModel):
     history: list[HistoryTurn] = Field(default_factory=list, max_length=limits.HISTORY_TURNS)
     top_k: int | None = Field(default=None, ge=1, le=20, description="Passages to draw on.")
     mode: AnswerMode | None = Field(default=None, description="Default: extractive.")
+    filters: FilterFields | None = Field(
+        default=None, description="Draw only on the articles these admit."
+    )
 
 
 class Corroboration(BaseModel):

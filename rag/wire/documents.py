@@ -40,8 +40,22 @@ class DocumentSummary(BaseModel):
     characters: int
 
 
+DocumentOrder = Literal["newest", "oldest", "title", "added"]
+
+
+class OutletCount(BaseModel):
+    name: str
+    documents: int
+
+
 class DocumentList(BaseModel):
-    documents: list[DocumentSummary]
+    documents: list[DocumentSummary] = Field(description="This page of the matching articles.")
+    total: int = Field(description="How many articles match (all pages).")
+    offset: int
+    limit: int
+    outlets: list[OutletCount] = Field(
+        description="Every outlet named by an indexed article, with its article count."
+    )
 
 
 class PassageSpan(BaseModel):

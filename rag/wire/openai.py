@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rag import limits
 from rag.wire.answers import Citation, Conflict
 from rag.wire.fields import TurnText
+from rag.wire.filters import FilterFields
 
 
 class ContentPart(BaseModel):
@@ -44,6 +45,9 @@ class ChatCompletionRequest(BaseModel):
     model: str = "rag-extractive"
     messages: list[ChatMessage] = Field(min_length=1, max_length=limits.CHAT_MESSAGES)
     stream: bool = False
+    filters: FilterFields | None = Field(
+        default=None, description="Ours: draw only on the articles these admit."
+    )
 
 
 class ModelCard(BaseModel):

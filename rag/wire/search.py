@@ -14,6 +14,9 @@ class SearchHit(BaseModel):
     document_id: str
     title: str = Field(description="The article's title, or its opening words if it has none.")
     outlet: str | None = Field(description="Only when the article itself names it.")
+    published: str | None = Field(
+        default=None, description="ISO 8601, only when the article or its page states it."
+    )
     text: str
     start: int = Field(description="Offset of the passage in the document's canonical text.")
     end: int
@@ -36,6 +39,7 @@ class SearchResults(BaseModel):
                     document_id=h.passage.document_id,
                     title=h.document.title or "",
                     outlet=h.document.outlet,
+                    published=h.document.published,
                     text=h.passage.text,
                     start=h.passage.start,
                     end=h.passage.end,

@@ -9,6 +9,7 @@ from rag.api.deps import ServicesDep
 from rag.api.security import require_json
 from rag.api.sse import answer_stream
 from rag.wire.answers import Answer, AskRequest
+from rag.wire.filters import to_filters
 
 router = APIRouter(tags=["answers"])
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -18,7 +19,9 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 def ask(body: AskRequest, services: ServicesDep) -> Answer:
     """Answer a question from the articles; every sentence cites the sentences it rests on."""
     answerer = services.answerer(body.mode or "extractive")
-    return answerer.answer(body.question, body.history, top_k=body.top_k)
+    return answerer.answer(
+        body.question, body.history, top_k=body.top_k, filters=to_filters(body.filters)
+    )
 
 
 @router.post(
@@ -33,7 +36,9 @@ def ask_stream(body: AskRequest, services: ServicesDep) -> StreamingResponse:
     """The same answer as Server-Sent Events: `sources` (the passages drawn on), `delta` (text),
     `answer` (the complete answer JSON of /api/ask), or `error`."""
     answerer = services.answerer(body.mode or "extractive")  # 503s happen before the stream
-    events = answerer.stream(body.question, body.history, top_k=body.top_k)
+    events = answerer.stream(
+        body.question, body.history, top_k=body.top_k, filters=to_filters(body.filters)
+    )
     return StreamingResponse(
         answer_stream(events), media_type="text/event-stream", headers=SSE_HEADERS
     )

@@ -10,16 +10,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from rag import limits
 from rag.api.deps import ServicesDep, SnapshotDep
 from rag.api.security import TokenDep
 from rag.api.uploads import UPLOAD_REQUEST_BODY, parse_upload
-from rag.api.views import added_document, document_detail, document_summary
+from rag.api.views import added_document, document_detail, document_list
 from rag.errors import NotFound, WriteCancelled
 from rag.wire.documents import (
     AddedDocument,
     DeletedDocument,
     DocumentDetail,
     DocumentList,
+    DocumentOrder,
 )
 
 logger = logging.getLogger(__name__)
@@ -28,10 +30,24 @@ DISCONNECT_POLL_S = 0.25
 
 
 @router.get("/documents", response_model=DocumentList)
-def list_documents(snapshot: SnapshotDep) -> DocumentList:
-    """Every indexed article's metadata and counts."""
-    store = snapshot.store
-    return DocumentList(documents=[document_summary(store, d) for d in store.documents.values()])
+def list_documents(
+    snapshot: SnapshotDep,
+    q: Annotated[
+        str | None,
+        Query(max_length=limits.QUESTION_CHARS, description="Words in the title or outlet."),
+    ] = None,
+    outlet: Annotated[
+        list[str], Query(max_length=limits.FILTER_VALUES, description="Only these outlets.")
+    ] = [],  # noqa: B006 (FastAPI copies query defaults)
+    sort: Annotated[
+        DocumentOrder, Query(description="newest / oldest (undated last), title, or added.")
+    ] = "newest",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> DocumentList:
+    """The indexed articles' metadata and counts, a page at a time: searched by title or
+    outlet, filtered by outlet, sorted by publication date (or title, or when added)."""
+    return document_list(snapshot.store, q, outlet, sort, offset, limit)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentDetail)

@@ -23,6 +23,7 @@ from rag.api.routes.ask import SSE_HEADERS
 from rag.api.security import require_json
 from rag.errors import InvalidInput, RagError
 from rag.wire.answers import AnswerEvent, AnswerMode, StreamEvent, Turn, answer_deltas
+from rag.wire.filters import to_filters
 from rag.wire.openai import (
     ChatCompletion,
     ChatCompletionRequest,
@@ -125,13 +126,13 @@ def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
     question, history = split_conversation(body.messages)
     answerer = services.answerer(_mode(body.model))
     if body.stream:
-        events = answerer.stream(question, history)
+        events = answerer.stream(question, history, filters=to_filters(body.filters))
         return StreamingResponse(
             _completion_stream(events, body.model),
             media_type="text/event-stream",
             headers=SSE_HEADERS,
         )
-    answer = answerer.answer(question, history)
+    answer = answerer.answer(question, history, filters=to_filters(body.filters))
     return ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex}",
         created=int(time.time()),

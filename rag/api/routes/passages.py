@@ -23,7 +23,7 @@ def get_passage(passage_id: str, snapshot: SnapshotDep) -> PassageDetail:
 
     def neighbour(at: int) -> str | None:
         inside = 0 <= at < len(store.passages)
-        same = inside and store.passages[at].document_id == passage.document_id
+        same = inside and store.document_of_row(at) is store.document_of_row(row)
         return store.passages[at].passage_id if same else None
 
     return PassageDetail(

@@ -200,8 +200,8 @@ def remove_command(ctx: click.Context, document_ids: tuple[str, ...]) -> None:
 @main.command("compact")
 @click.pass_context
 def compact_command(ctx: click.Context) -> None:
-    """Fold added and removed articles into a rebuilt index (the server does this itself
-    in the background once they are many)."""
+    """Fold added and removed articles into a rebuilt index, each vector index of the type
+    its size calls for, without re-embedding (the server folds writes in the background)."""
     from rag.index.maintain import compact
 
     store = compact(_target(ctx, _settings(ctx)))

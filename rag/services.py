@@ -19,7 +19,7 @@ from rag.answer.prompt import load_system_prompt
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.errors import GenerativeDisabled, IndexNotReady, WriteCancelled
-from rag.index.build import AddResult, compacted, embed_documents
+from rag.index.build import AddResult, compacted, embed_documents, worth_compacting
 from rag.index.maintain import (
     IndexTarget,
     add_documents,
@@ -235,7 +235,7 @@ class Services:
         nothing to do or another writer rebuilt the index meanwhile."""
         with self._compacting:
             snapshot = self.snapshot
-            if snapshot.store.compacted:
+            if not worth_compacting(snapshot.store, self.target.index_type):
                 return False
             folded = compacted(snapshot.store, index_type=self.target.index_type)
             prepared = self._snapshot_for(folded, None)

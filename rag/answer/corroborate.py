@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from rag.answer.scoring import CandidateSpan
 from rag.answer.sentence_bank import SentenceBank, SentenceRef
 
@@ -21,6 +19,7 @@ class CorroborationPolicy:
     min_similarity: float = 0.62  # below this, sentences are about different things
     sure_similarity: float = 0.72  # above this, a paraphrase: no term check needed
     min_shared_terms: float = 0.35  # idf-weighted share of the fact's terms found
+    neighbours: int = 64  # nearest sentences examined per fact
 
 
 _NUMBER = re.compile(r"\b\d+\b")
@@ -42,12 +41,15 @@ def corroborating(
     """The best corroborating sentence of each other document, most similar first."""
     best: dict[str, tuple[SentenceRef, float]] = {}
     for fact in span.refs:
-        similarities = bank.matrix @ bank.matrix[fact.row]
-        # Only the few sentences above the floor are sorted, not the whole corpus.
-        close = np.flatnonzero(similarities >= policy.min_similarity)
-        for row in close[np.argsort(-similarities[close], kind="stable")]:
-            similarity = float(similarities[row])
-            other = bank.refs[int(row)]
+        # The sentence index's nearest neighbours (exact or HNSW, as built), not a pass over
+        # every sentence: the same fact is retold by a handful of outlets, not by hundreds.
+        scores, rows = bank.store.sentence_vectors.search(
+            bank.matrix[fact.row][None, :], policy.neighbours
+        )
+        for row, similarity in zip(rows[0].tolist(), scores[0].tolist(), strict=True):
+            if row < 0 or similarity < policy.min_similarity:
+                break
+            other = bank.refs[row]
             if other.document_id == fact.document_id or not other.citable:
                 continue
             if other.document_id in best and best[other.document_id][1] >= similarity:

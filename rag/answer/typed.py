@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.text.tokens import fold
 
@@ -202,6 +203,7 @@ _JOINERS = re.compile(r"[-‐‑–—/]")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
+@lru_cache(maxsize=1 << 17)  # the same sentences are read again for every question
 def plain(text: str) -> str:
     """Lower case, punctuation dropped ("U.S." -> "us", "12,575" -> "12575"), hyphens
     and slashes as spaces ("post-Saddam" -> "post saddam")."""

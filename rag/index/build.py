@@ -268,6 +268,15 @@ def without_documents(
     return store.without(document_ids, store.sequence + 1 if sequence is None else sequence)
 
 
+def worth_compacting(store: IndexStore, index_type: IndexType = "auto") -> bool:
+    """There are writes to fold in, or a vector index is not of the type its size (or the
+    setting) calls for."""
+    live_passages, live_sentences = store.live_counts()
+    wanted = (choose_kind(live_passages, index_type), choose_kind(live_sentences, index_type))
+    built = (store.manifest.vector_index, store.manifest.sentence_vector_index)
+    return not store.compacted or built != wanted
+
+
 def compacted(store: IndexStore, *, index_type: IndexType = "auto") -> IndexStore:
     """The store rebuilt from its live rows alone, each vector index of the type its size
     calls for (no re-embedding: vectors are read back from the indexes)."""

@@ -25,6 +25,7 @@ from rag.index.build import (
     embedding_info,
     with_documents,
     without_documents,
+    worth_compacting,
 )
 from rag.index.segments import (
     last_sequence,
@@ -233,10 +234,11 @@ COMPACT_SHARE = 0.1
 
 
 def compact(target: IndexTarget) -> IndexStore | None:
-    """Rebuild the index on disk from its live rows (see `install_compacted`)."""
+    """Rebuild the index on disk from its live rows, each vector index of the type its size
+    calls for (see `install_compacted`); None when there is nothing to do."""
     with writer_lock(target.directory):
         store = target.load()
-    if store.compacted:
+    if not worth_compacting(store, target.index_type):
         return None
     return install_compacted(target, store, compacted(store, index_type=target.index_type))
 

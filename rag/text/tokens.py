@@ -38,6 +38,8 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def fold(text: str) -> str:
     """Lower case, accents and in-word apostrophes removed."""
+    if text.isascii():  # nothing to decompose (most English text): skip the per-letter pass
+        return _APOSTROPHES.sub("", text).lower()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _APOSTROPHES.sub("", stripped).lower()

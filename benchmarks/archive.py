@@ -1,10 +1,11 @@
-"""Write latency over the API: add one short article, remove it again, on a copy of an index
-(the BBC News index in `make bench`), then the time of a compaction folding those writes in.
+"""A real archive over HTTP (the BBC News index in `make bench`), on a copy of the index:
+/api/search and /api/ask latency with 1 client and throughput with 8; then write latency:
+add one short article, remove it again; then a compaction folding those writes in.
 
-Each add is a fresh two-sentence article (so nothing is a duplicate); the time is the whole
+Each add is a fresh two-sentence article (so nothing is a duplicate); its time is the whole
 HTTP request: parse, annotate, embed, append a segment, grow the search structures.
 
-Usage: python -m benchmarks.writes --index DIR [--writes N] [--out FILE]
+Usage: python -m benchmarks.archive --index DIR [--writes N] [--requests N] [--out FILE]
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.latency import percentiles
+from benchmarks.latency import http_latencies, ours_ask, ours_search, percentiles
 from benchmarks.servers import free_port, serving
 
 TOKEN = "bench-token"
+QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "bbc" / "heldout.jsonl"
 TOWNS = ("Basra", "Mosul", "Erbil", "Najaf", "Kirkuk", "Karbala", "Ramadi", "Tikrit")
 
 
@@ -41,12 +43,24 @@ def article(n: int) -> dict[str, str]:
     }
 
 
-def measure(index: Path, writes: int) -> dict:
+def questions() -> list[str]:
+    lines = QUESTIONS.read_text("utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+def measure(index: Path, writes: int, requests: int) -> dict:
     port = free_port()
     env = {"RAG_INDEX_DIR": str(index), "RAG_API_TOKEN": TOKEN, "RAG_LOG_LEVEL": "WARNING"}
     headers = {"Authorization": f"Bearer {TOKEN}"}
     added_ms, removed_ms, ids = [], [], []
+    reads: dict[str, dict] = {}
+    asked = questions()
     with serving(["-m", "rag", "serve", "--port", str(port)], port, "/api/health", env=env) as s:
+        for name, make in (("search", ours_search), ("ask", ours_ask)):
+            reads[name] = {
+                str(clients): http_latencies(s.url, make, asked, clients=clients, requests=requests)
+                for clients in (1, 8)
+            }
         with httpx.Client(base_url=s.url, timeout=120, headers=headers) as client:
             documents = client.get("/api/health").json()["documents"]
             client.post("/api/documents", json=article(-1)).raise_for_status()  # warm-up
@@ -70,6 +84,7 @@ def measure(index: Path, writes: int) -> dict:
     compact_seconds = time.perf_counter() - clock
     return {
         "documents": documents,
+        "reads": reads,
         "writes": writes,
         "add_ms": percentiles(added_ms),
         "remove_ms": percentiles(removed_ms),
@@ -81,12 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, required=True, help="Index to copy and write to.")
     parser.add_argument("--writes", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=200, help="Per read measurement.")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as work:
         copy = Path(work) / "index"
         shutil.copytree(args.index, copy)
-        report = measure(copy, args.writes)
+        report = measure(copy, args.writes, args.requests)
     text = json.dumps(report, indent=2)
     sys.stdout.write(text + "\n")
     if args.out:

@@ -20,6 +20,7 @@ class DocumentMeta(BaseModel):
     outlet: str | None = None
     published: str | None = None
     url: str | None = None
+    author: str | None = None  # the byline, as the source states it
 
 
 class Document(BaseModel):
@@ -32,6 +33,7 @@ class Document(BaseModel):
     outlet: str | None = None
     published: str | None = None
     url: str | None = None
+    author: str | None = None
     text: str
     content_sha256: str
     origin: Literal["seed", "added"] = "added"

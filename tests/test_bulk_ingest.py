@@ -101,7 +101,7 @@ def test_jsonl_lines_are_validated_with_the_api_limits():
         {**GOOD, "url": "javascript:alert(1)"},
         {**GOOD, "published": "last Tuesday"},
         {**GOOD, "id": "../../etc"},
-        {**GOOD, "author": "unknown key"},
+        {**GOOD, "byline": "unknown key"},
         {"text": "Only text. Nothing else is stated here."},
         {**GOOD, "published": "Mon, 08 Jan 2024 11:00:00 GMT"},
     ]
@@ -114,7 +114,7 @@ def test_jsonl_lines_are_validated_with_the_api_limits():
     assert problems[4].startswith("text:") and problems[5].startswith("text:")
     assert problems[6].startswith("title:") and problems[7].startswith("url:")
     assert problems[8].startswith("published:") and problems[9].startswith("id:")
-    assert problems[10].startswith("author:")
+    assert problems[10].startswith("byline:")
     assert lines[10].record is not None and lines[10].record.meta == DocumentMeta()
     assert lines[11].record is not None
     assert lines[11].record.published == "2024-01-08T11:00:00+00:00"
@@ -225,3 +225,24 @@ def test_rag_index_reads_jsonl_and_feeds_in_the_seeds_folder(run, tmp_path):
     assert "indexed 3 documents" in result.stdout
     assert "export.jsonl line 1" not in result.stderr and "export.jsonl line 2" in result.stderr
     assert "gulf_wire.rss entry 3" in result.stderr
+
+
+def test_the_byline_is_kept_from_pages_feeds_and_exports(tmp_path: Path):
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Port reopens</title><meta name='author' content='Jane Doe'>"
+        "</head><body><article><p>The port of Umm Qasr reopened on Monday after a week of "
+        "repairs, officials said. Ships queued offshore overnight.</p></article></body></html>"
+    )
+    feed = tmp_path / "feed.rss"
+    feed.write_text(
+        "<?xml version='1.0'?><rss version='2.0' xmlns:dc='http://purl.org/dc/elements/1.1/'>"
+        "<channel><title>Gulf Wire</title><item><title>Dock strike</title>"
+        "<dc:creator>Omar Ali</dc:creator><description>Dock workers in Basra began a strike on "
+        "Tuesday over pay, their union said.</description></item></channel></rss>"
+    )
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({**GOOD, "author": "Sam Lee"}) + "\n")
+    loaded = load_inputs([page, feed, export], DocumentMeta())
+    assert loaded.skipped == []
+    assert sorted(d.author for d in loaded.documents) == ["Jane Doe", "Omar Ali", "Sam Lee"]

@@ -86,7 +86,7 @@ def test_page_text_and_stated_metadata(name: str) -> None:
         published,
         url,
     )
-    assert page.author == author
+    assert page.meta.author == author
     for words in contains:
         assert words in page.text
     for words in excludes:

@@ -72,7 +72,7 @@ async def _read_upload(request: Request) -> Document:
                 raise UnsupportedMediaType(f"{upload.filename}: only .txt, .html and .htm articles")
             fields = {
                 key: value.strip()
-                for key in ("title", "outlet", "published", "url")
+                for key in DocumentFields.model_fields
                 if isinstance(value := form.get(key), str) and value.strip()
             }
             data = await upload.read()
@@ -109,6 +109,7 @@ UPLOAD_REQUEST_BODY = {
                         "outlet": {"type": "string"},
                         "published": {"type": "string"},
                         "url": {"type": "string"},
+                        "author": {"type": "string"},
                     },
                 }
             },

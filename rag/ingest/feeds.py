@@ -62,6 +62,7 @@ def read_feed(data: bytes, name: str) -> tuple[list[FeedEntry], list[tuple[int, 
             # Only the publication date: Atom's <updated> is when the entry last changed.
             published=iso_date(entry.get("published")),
             url=web_url(entry.get("link")),
+            author=_plain(entry.get("author")),
         )
         text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
         entries.append(FeedEntry(number=number, text=text, meta=meta))

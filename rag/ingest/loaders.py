@@ -78,6 +78,7 @@ def document_from_text(
         outlet=meta.outlet,
         published=meta.published,
         url=meta.url,
+        author=meta.author,
         text=clean.text,
         content_sha256=content_sha,
         origin=origin,  # type: ignore[arg-type]

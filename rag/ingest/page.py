@@ -32,7 +32,6 @@ _DATE_PARAMS = {
 class Page:
     text: str
     meta: DocumentMeta
-    author: str | None = None
 
 
 def extract_page(html: str) -> Page:
@@ -68,8 +67,9 @@ def extract_page(html: str) -> Page:
         outlet=_outlet(_stated(found.sitename), url),
         published=iso_from_extractor(found.date),
         url=url,
+        author=_stated(found.author),
     )
-    return Page(text=found.text or "", meta=meta, author=_stated(found.author))
+    return Page(text=found.text or "", meta=meta)
 
 
 def _stated(value: str | None) -> str | None:

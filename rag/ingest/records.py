@@ -63,6 +63,7 @@ class Record(BaseModel):
         _text(limits.URL_CHARS) | None,  # type: ignore[valid-type]
         AfterValidator(_web),
     ] = None
+    author: _text(limits.AUTHOR_CHARS, min_length=1) | None = None  # type: ignore[valid-type]
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")] | None = (
         None
     )

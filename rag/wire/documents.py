@@ -22,6 +22,7 @@ class DocumentFields(BaseModel):
         text_field(limits.URL_CHARS, strip=True) | None,  # type: ignore[valid-type]
         AfterValidator(http_url),
     ] = None
+    author: text_field(limits.AUTHOR_CHARS, strip=True) | None = None  # type: ignore[valid-type]
 
 
 class DocumentIn(DocumentFields):
@@ -35,6 +36,7 @@ class DocumentSummary(BaseModel):
     outlet: str | None
     published: str | None
     url: str | None
+    author: str | None = None
     origin: Literal["seed", "added"]
     passages: int
     characters: int
@@ -113,4 +115,5 @@ def document_fields(document: Document) -> dict[str, str | None]:
         "outlet": document.outlet,
         "published": document.published,
         "url": document.url,
+        "author": document.author,
     }

@@ -73,6 +73,7 @@ class Hit(BaseModel):
 
     passage: Passage
     document: DocumentMeta
+    row: int  # the passage's row in the store searched (its vectors, its sentences)
     score: float  # fused (reciprocal rank fusion) score
     dense_rank: int | None = None  # 1-based; None when outside the dense candidates
     lexical_rank: int | None = None

@@ -165,10 +165,7 @@ class EvidenceEngine:
         hits = self.retriever.search(
             standalone.question, top_k, query_vector=question_vector, allowed=allowed
         )
-        store = self.retriever.store
-        # The bank indexes passages by store row; the hits come from this same store.
-        rows = [store.row_of(h.passage.passage_id) for h in hits]
-        ranks = {row: i for i, row in enumerate(rows, 1) if row is not None}
+        ranks = {hit.row: i for i, hit in enumerate(hits, 1)}  # the bank's rows are the store's
         # A passage that shares the question's rare words ("presidential election") can lose
         # the fused ranking to passages on the general topic; the answer may be there.
         searchable = self.retriever.searchable(allowed)

@@ -4,6 +4,7 @@
 
 import { getDocument, listDocuments } from "./api.js";
 import { button, codePointOffset, el, formatDate, safeUrl, sourceName } from "./dom.js";
+import { restrictToDocument } from "./filters.js";
 import { hidePopover } from "./popover.js";
 
 const layout = document.getElementById("layout");
@@ -112,6 +113,11 @@ function articleHeader(doc, reportedBy) {
     link.rel = "noopener noreferrer";
     facts.append(link);
   }
+  facts.append(button("button button--small", "Ask only this article", () => {
+    restrictToDocument(doc.document_id, doc.title);
+    closePanel();
+    document.getElementById("question").focus();
+  }));
   if (facts.childNodes.length) header.append(facts);
   return header;
 }

@@ -8,7 +8,7 @@ const SORTS = [
   ["newest", "Newest first"],
   ["oldest", "Oldest first"],
   ["title", "Title"],
-  ["added", "Recently added"],
+  ["added", "Order added"], // first added first: the API keeps the index order
 ];
 const PAGE_SIZES = [10, 25, 50, 100];
 const SEARCH_DELAY_MS = 250;

@@ -79,8 +79,18 @@ def api_settings(index_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path, embedder):
-    """The real app under uvicorn on a free loopback port, in a thread; yields its base URL."""
+def live_index_dir(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path) -> Path:
+    """The index the live server serves: a private copy of the seed index. A test module
+    that needs other articles overrides this fixture (tests/test_web_filters.py)."""
+    directory = tmp_path_factory.mktemp("live") / "index"
+    shutil.copytree(seed_index_dir, directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def live_server(live_index_dir: Path, embedder):
+    """The real app under uvicorn on a free loopback port, in a thread, serving
+    `live_index_dir`; yields its base URL."""
     import threading
     import time
 
@@ -90,9 +100,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path, 
     from rag.api.app import create_app
     from rag.services import Services
 
-    directory = tmp_path_factory.mktemp("live") / "index"
-    shutil.copytree(seed_index_dir, directory)
-    settings = Settings(index_dir=directory, web_dir=ROOT / "web", api_token="s3cret-token")
+    settings = Settings(index_dir=live_index_dir, web_dir=ROOT / "web", api_token="s3cret-token")
     app = create_app(settings, services=Services.load(settings, embedder=embedder))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -17,18 +17,21 @@ const UNREACHABLE =
 async function errorFrom(response) {
   let code = "http_" + response.status;
   let message = null;
+  let field = "";
   try {
     const body = await response.json();
     if (body && body.error) {
       code = body.error.code || code;
       message = body.error.message || null;
+      field = String(body.error.field || "");
     }
   } catch {
     // not JSON: describe the status instead
   }
   if (response.status === 422) {
-    return new ApiError(message ? `That question can't be asked: ${message}` :
-      "That question can't be asked.", { code, status: 422 });
+    const what = field.startsWith("filters") ? "Those filters can't be used"
+      : "That question can't be asked";
+    return new ApiError(message ? `${what}: ${message}` : `${what}.`, { code, status: 422 });
   }
   if (response.status >= 500) {
     const detail = message ? `: ${message}` : ".";
@@ -57,7 +60,19 @@ export async function getJson(url) {
 }
 
 export const health = () => getJson("/api/health");
-export const listDocuments = () => getJson("/api/documents");
+
+/**
+ * One page of the article list: `{documents, total, offset, limit, outlets}`. Options:
+ * q (words in the title or outlet), sort (newest, oldest, title, added), offset, limit.
+ */
+export function listDocuments(options = {}) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(options)) {
+    if (value !== undefined && value !== null && value !== "") params.set(name, String(value));
+  }
+  const query = params.toString();
+  return getJson(`/api/documents${query ? `?${query}` : ""}`);
+}
 
 /** A document's text and metadata; with a span, the server also returns the highlight. */
 export function getDocument(documentId, start, end) {
@@ -90,13 +105,14 @@ export function parseSseBlocks(buffer) {
 
 /**
  * POST /api/ask/stream and call `on.sources`, `on.delta` as events arrive; resolves with
- * the final answer JSON. An `error` event, an HTTP error or a cut stream reject with ApiError.
+ * the final answer JSON. `filters` (outlets, published_from/to, document_ids) is sent only
+ * when given. An `error` event, an HTTP error or a cut stream reject with ApiError.
  */
-export async function askStream({ question, history, signal }, on = {}) {
+export async function askStream({ question, history, filters, signal }, on = {}) {
   const response = await request("/api/ask/stream", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-    body: JSON.stringify({ question, history }),
+    body: JSON.stringify(filters ? { question, history, filters } : { question, history }),
     signal,
   });
   if (!response.body) throw new ApiError("This browser can't read streamed answers.");

@@ -3,6 +3,9 @@
 
 import { askStream, health } from "./api.js";
 import { button, el } from "./dom.js";
+import {
+  clearFilters, closeFilters, currentFilters, describeFilters, filtersOpen,
+} from "./filters.js";
 import { closePanel, openDocuments, panelOpen } from "./panel.js";
 import { hidePopover, popoverOpen } from "./popover.js";
 import { createTurn } from "./render.js";
@@ -74,7 +77,15 @@ async function ask(question) {
   newChatButton.disabled = false;
   input.value = "";
   autosize();
-  const turn = createTurn(question, { onBrowse: openDocuments });
+  const filters = currentFilters();
+  const turn = createTurn(question, {
+    onBrowse: openDocuments,
+    scope: filters ? describeFilters() : "",
+    onClearFilters: () => {
+      clearFilters();
+      input.focus();
+    },
+  });
   transcript.append(turn.element);
   followScroll(true);
   const controller = new AbortController();
@@ -82,7 +93,7 @@ async function ask(question) {
   setBusy(true);
   try {
     const answer = await askStream(
-      { question, history: history.slice(-MAX_HISTORY), signal: controller.signal },
+      { question, history: history.slice(-MAX_HISTORY), filters, signal: controller.signal },
       {
         sources: (sources) => turn.sources(sources),
         delta: (text) => {
@@ -169,6 +180,11 @@ document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
   if (popoverOpen()) {
     hidePopover();
+    return;
+  }
+  if (filtersOpen()) {
+    event.preventDefault();
+    closeFilters();
     return;
   }
   if (panelOpen()) {

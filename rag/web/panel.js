@@ -1,9 +1,11 @@
 // The source panel: a whole article with the cited span highlighted, the other articles
-// that report the same fact, and the list of all articles. A side panel on wide screens,
-// a full-screen overlay on narrow ones.
+// that report the same fact, and the list of articles (doclist.js). A side panel on wide
+// screens, a full-screen overlay on narrow ones.
 
-import { getDocument, listDocuments } from "./api.js";
+import { getDocument } from "./api.js";
+import { documentList } from "./doclist.js";
 import { button, codePointOffset, el, formatDate, safeUrl, sourceName } from "./dom.js";
+import { restrictToDocument } from "./filters.js";
 import { hidePopover } from "./popover.js";
 
 const layout = document.getElementById("layout");
@@ -112,6 +114,11 @@ function articleHeader(doc, reportedBy) {
     link.rel = "noopener noreferrer";
     facts.append(link);
   }
+  facts.append(button("button button--small", "Ask only this article", () => {
+    restrictToDocument(doc.document_id, doc.title);
+    closePanel();
+    document.getElementById("question").focus();
+  }));
   if (facts.childNodes.length) header.append(facts);
   return header;
 }
@@ -193,39 +200,17 @@ async function openArticle(summary, trigger) {
   }
 }
 
-/** The list of indexed articles, each readable in the panel. */
-export async function openDocuments(trigger) {
-  const ticket = ++generation;
+/** The indexed articles, searchable, sorted and a page at a time; each readable here. */
+export function openDocuments(trigger) {
+  generation += 1;
   open(trigger);
   back.hidden = true;
   setHeading("Articles");
-  loading("Loading the articles…");
-  try {
-    const { documents } = await listDocuments();
-    if (ticket !== generation) return;
-    const intro = el("p", "doc-list__intro", documents.length === 1
-      ? "1 article is indexed. Answers quote only these."
-      : `${documents.length} articles are indexed. Answers quote only these.`);
-    const list = el("ul", "doc-list");
-    for (const doc of documents) {
-      const item = el("li");
-      const entry = button("doc-item", null, () => openArticle(doc, entry));
-      const kicker = [doc.outlet, formatDate(doc.published)].filter(Boolean).join(" · ");
-      if (kicker) entry.append(el("span", "doc-item__kicker", kicker));
-      entry.append(el("span", "doc-item__title", doc.title));
-      const words = `${doc.passages} passage${doc.passages === 1 ? "" : "s"} · ` +
-        `${Math.max(1, Math.round(doc.characters / 1000))}k characters`;
-      const meta = el("span", "doc-item__meta", words);
-      if (doc.origin === "added") meta.append(el("span", "badge badge--muted", "Added"));
-      entry.append(meta);
-      item.append(entry);
-      list.append(item);
-    }
-    body.replaceChildren(intro, list);
-    heading.focus({ preventScroll: true });
-  } catch (error) {
-    if (ticket === generation) failed(error, () => openDocuments(trigger));
-  }
+  also.hidden = true;
+  alsoList.replaceChildren();
+  body.replaceChildren(documentList({ onOpen: openArticle }));
+  body.scrollTop = 0;
+  heading.focus({ preventScroll: true });
 }
 
 back.addEventListener("click", () => openDocuments());

@@ -102,11 +102,15 @@ function copyButton(answer) {
   return node;
 }
 
-/** A new exchange in the transcript; returns callbacks that fill in the answer. */
-export function createTurn(question, { onBrowse }) {
+/**
+ * A new exchange in the transcript; returns callbacks that fill in the answer. `scope`
+ * describes the filters the question was asked with ("" for none).
+ */
+export function createTurn(question, { onBrowse, scope = "", onClearFilters }) {
   const turn = el("article", "turn");
   const asked = el("div", "turn__question");
   asked.append(el("p", null, question));
+  if (scope) asked.append(el("p", "turn__scope", `Filtered: ${scope}`));
   const answerBox = el("div", "answer answer--pending");
   answerBox.setAttribute("aria-live", "polite");
   answerBox.setAttribute("aria-busy", "true");
@@ -136,7 +140,12 @@ export function createTurn(question, { onBrowse }) {
         const head = el("p", "answer__abstain-title", title);
         const hint = el("p", "answer__abstain-hint");
         const reason = abstainReason(answer.answer, title);
-        hint.append(document.createTextNode(`${reason ? `${reason} ` : ""}Try rephrasing, or `));
+        hint.append(document.createTextNode(`${reason ? `${reason} ` : ""}Try rephrasing, `));
+        if (scope && onClearFilters) {
+          hint.append(button("link-button", "clear the filters", onClearFilters));
+          hint.append(document.createTextNode(", "));
+        }
+        hint.append(document.createTextNode("or "));
         hint.append(button("link-button", "browse the articles", (event) => {
           onBrowse(event.currentTarget);
         }));

@@ -223,3 +223,16 @@ def test_the_article_list_searches_sorts_and_pages(dated_client):
     assert [d["document_id"] for d in by_outlet["documents"]] == ["ferry-2"]
     bad = [dated_client.get("/api/documents", params=p) for p in ({"sort": "size"}, {"limit": 0})]
     assert [r.status_code for r in bad] == [422, 422]
+
+
+def test_a_misspelt_query_parameter_is_refused_not_ignored(dated_client):
+    misspelt = dated_client.get("/api/search", params={"q": STRIKE, "outlets": "Metro Wire"})
+    assert misspelt.status_code == 422 and misspelt.json()["error"]["field"] == "outlets"
+    assert "outlet" in misspelt.json()["error"]["message"]
+    paged = dated_client.get("/api/documents", params={"limt": 3})
+    assert paged.status_code == 422
+    order = dated_client.get(
+        "/api/search",
+        params={"q": "x", "published_from": "2025-04-01", "published_to": "2025-03-01"},
+    )
+    assert order.json()["error"]["message"] == "filters: published_from is after published_to"

@@ -70,7 +70,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
     # Union members and validator wrappers ("function-after[…]", "str") are not fields.
     field = ".".join(p for p in location if "[" not in p and p not in _TYPE_TAGS) or None
-    message = str(first.get("msg", "invalid request"))
+    # "Value error, …" is pydantic's wording for our own validators' messages.
+    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
     if first.get("type") == "string_unicode":
         message = "must be valid Unicode text (it holds a lone surrogate such as \\ud800)"
     return error_response(

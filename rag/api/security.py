@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.api.deps import get_services
 from rag.api.errors import error_response
-from rag.errors import RagError
+from rag.errors import InvalidInput, RagError
 
 UPLOAD_PATHS = ("/api/documents",)
 WRITE_PREFIX = "/api/documents"
@@ -79,6 +79,25 @@ class UnsupportedMediaType(RagError):
 def media_type(request: Request) -> str:
     """The request body's media type without parameters, lower case ("" when unstated)."""
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not take: a misspelt filter (`outlets=` for
+    `outlet=`) would otherwise be dropped and the results silently unfiltered."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {p.alias for p in dependant.query_params}
+    for dependency in dependant.dependencies:
+        known |= {p.alias for p in dependency.query_params}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise InvalidInput(
+            f"unknown query parameter {unknown[0]!r}; this route takes "
+            f"{', '.join(sorted(known)) or 'none'}",
+            field=unknown[0],
+        )
 
 
 def require_json(request: Request) -> None:

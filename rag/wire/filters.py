@@ -69,7 +69,7 @@ def query_filters(
         )
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise InvalidInput(
-            f"{'.'.join(str(p) for p in error['loc']) or 'filters'}: {error['msg']}"
-        ) from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(p) for p in error["loc"]) or "filters"
+        raise InvalidInput(f"{where}: {message}") from None
     return fields.filters()

@@ -7,12 +7,12 @@ import logging
 import threading
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from rag import limits
 from rag.api.deps import ServicesDep, SnapshotDep
-from rag.api.security import TokenDep
+from rag.api.security import TokenDep, known_query
 from rag.api.uploads import UPLOAD_REQUEST_BODY, parse_upload
 from rag.api.views import added_document, document_detail, document_list
 from rag.errors import NotFound, WriteCancelled
@@ -29,7 +29,7 @@ router = APIRouter(tags=["documents"])
 DISCONNECT_POLL_S = 0.25
 
 
-@router.get("/documents", response_model=DocumentList)
+@router.get("/documents", response_model=DocumentList, dependencies=[Depends(known_query)])
 def list_documents(
     snapshot: SnapshotDep,
     q: Annotated[
@@ -50,7 +50,9 @@ def list_documents(
     return document_list(snapshot.store, q, outlet, sort, offset, limit)
 
 
-@router.get("/documents/{document_id}", response_model=DocumentDetail)
+@router.get(
+    "/documents/{document_id}", response_model=DocumentDetail, dependencies=[Depends(known_query)]
+)
 def get_document(
     document_id: str,
     snapshot: SnapshotDep,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from rag.api.deps import SnapshotDep
+from rag.api.security import known_query
 from rag.api.views import document_summary
 from rag.errors import NotFound
 from rag.wire.documents import PassageDetail
@@ -12,7 +13,9 @@ from rag.wire.documents import PassageDetail
 router = APIRouter(tags=["citations"])
 
 
-@router.get("/passages/{passage_id}", response_model=PassageDetail)
+@router.get(
+    "/passages/{passage_id}", response_model=PassageDetail, dependencies=[Depends(known_query)]
+)
 def get_passage(passage_id: str, snapshot: SnapshotDep) -> PassageDetail:
     """A passage, its offsets, its document's metadata and the previous and next passages."""
     store = snapshot.store

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from rag import limits
 from rag.api.deps import SnapshotDep
+from rag.api.security import known_query
 from rag.wire.filters import query_filters
 from rag.wire.search import SearchResults
 
 router = APIRouter(tags=["search"])
 
 
-@router.get("/search", response_model=SearchResults)
+@router.get("/search", response_model=SearchResults, dependencies=[Depends(known_query)])
 def search(
     snapshot: SnapshotDep,
     q: Annotated[

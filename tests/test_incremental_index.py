@@ -152,3 +152,17 @@ def test_a_running_server_appends_without_rebuilding_and_compacts(
     assert services.compact()
     assert services.snapshot.store.compacted and flood.id not in services.snapshot.store.documents
     assert set(target.load().documents) == set(services.snapshot.store.documents)
+
+
+def test_a_removed_article_is_never_cited_nor_listed_as_also_reporting(target, settings, embedder):
+    services = Services.load(settings, embedder=embedder, annotator=target.annotator)
+    question = "Why did Tehran rebuff Baghdad?"
+    before = services.answerer().answer(question)
+    others = {o.document_id for c in before.citations for o in c.also_reported_by}
+    assert others, "the seeds carry this story in several outlets"
+    gone = sorted(others)[0]
+    services.remove([gone])
+    after = services.answerer().answer(question)
+    cited = {c.document_id for c in after.citations}
+    listed = {o.document_id for c in after.citations for o in c.also_reported_by}
+    assert after.citations and gone not in cited | listed

@@ -44,7 +44,9 @@ def corroborating(
         # The sentence index's nearest neighbours (exact or HNSW, as built), not a pass over
         # every sentence: the same fact is retold by a handful of outlets, not by hundreds.
         scores, rows = bank.store.sentence_vectors.search(
-            bank.matrix[fact.row][None, :], policy.neighbours
+            bank.matrix[fact.row][None, :],
+            policy.neighbours,
+            None if bank.live.all() else bank.live,  # never a removed article's sentence
         )
         for row, similarity in zip(rows[0].tolist(), scores[0].tolist(), strict=True):
             if row < 0 or similarity < policy.min_similarity:

@@ -252,6 +252,7 @@ class EvidenceEngine:
             self.bank.refs[row].text
             for row in range(max(first - CONTEXT_BEFORE, 0), first)
             if self.bank.refs[row].document_id == span.document_id
+            and self.bank.live[row]  # not an earlier, removed copy of the same article
         ]
         title = self.bank.store.documents[span.document_id].label
         return says_all(plain(" ".join([title, *context, span.text])), required)

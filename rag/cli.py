@@ -57,7 +57,12 @@ class CliContext:
         if self.embedder is None:
             from rag.embedding import make_embedder
 
-            self.embedder = make_embedder(self.settings.embed_model, self.settings.embed_backend)
+            settings = self.settings
+            self.embedder = make_embedder(
+                settings.embed_model,
+                settings.embed_backend,
+                sentence_vectors=settings.sentence_vectors,
+            )
         return self.embedder
 
 

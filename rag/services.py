@@ -90,7 +90,12 @@ class Services:
         server still starts and explains the problem (503) until it is rebuilt."""
         services = cls(
             settings,
-            embedder=embedder or make_embedder(settings.embed_model, settings.embed_backend),
+            embedder=embedder
+            or make_embedder(
+                settings.embed_model,
+                settings.embed_backend,
+                sentence_vectors=settings.sentence_vectors,
+            ),
             generator=generator,
             annotator=annotator or make_annotator(settings),
         )

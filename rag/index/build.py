@@ -40,7 +40,10 @@ class AddResult:
 
 def embedding_info(embedder: Embedder) -> EmbeddingInfo:
     return EmbeddingInfo(
-        model=embedder.name, fingerprint=embedder.fingerprint, dimension=embedder.dimension
+        model=embedder.name,
+        fingerprint=embedder.fingerprint,
+        dimension=embedder.dimension,
+        sentence_vectors=embedder.sentence_vectors,
     )
 
 
@@ -149,30 +152,38 @@ def embed_documents(
     )
     by_id = {d.id: d for d in documents}
     inputs = [passage_input(by_id[p.document_id], p) for p in passages]
-    sentences = [by_id[p.document_id].text[a:b] for p in passages for a, b in p.sentences]
+    spans = [sentence_spans(p, text) for p, text in zip(passages, inputs, strict=True)]
     logger.info(
-        "embedding %d passages and %d sentences of %d documents",
+        "embedding %d passages and %d sentences of %d documents (sentence vectors: %s)",
         len(passages),
-        len(sentences),
+        sum(len(s) for s in spans),
         len(documents),
+        embedder.sentence_vectors,
     )
-
-    def embed(texts: list[str]) -> np.ndarray:
-        if cancelled is None:
-            return _rows(embedder.embed(texts, progress=progress), embedder)
-        parts = []
-        for start in range(0, len(texts), CANCEL_CHECK_TEXTS):
-            if cancelled():
-                raise WriteCancelled("the write was cancelled before it was indexed")
-            parts.append(_rows(embedder.embed(texts[start : start + CANCEL_CHECK_TEXTS]), embedder))
-        return np.vstack(parts) if parts else _rows(np.zeros((0, 0), np.float32), embedder)
-
+    passage_parts, sentence_parts = [], []
+    step = len(inputs) if cancelled is None else CANCEL_CHECK_TEXTS
+    for start in range(0, len(inputs), max(step, 1)):
+        if cancelled is not None and cancelled():
+            raise WriteCancelled("the write was cancelled before it was indexed")
+        vectors, sentence_vectors = embedder.embed_with_spans(
+            inputs[start : start + step], spans[start : start + step], progress=progress
+        )
+        passage_parts.append(_rows(vectors, embedder))
+        sentence_parts.append(_rows(sentence_vectors, embedder))
+    empty = _rows(np.zeros((0, 0), np.float32), embedder)
     return EmbeddedDocuments(
         documents=list(documents),
         passages=passages,
-        passage_vectors=embed(inputs),
-        sentence_vectors=embed(sentences),
+        passage_vectors=np.vstack(passage_parts) if passage_parts else empty,
+        sentence_vectors=np.vstack(sentence_parts) if sentence_parts else empty,
     )
+
+
+def sentence_spans(passage: Passage, text: str) -> list[tuple[int, int]]:
+    """The passage's sentences as offsets into `text`, its embedded input (which ends with
+    the passage, after the title when there is one)."""
+    shift = len(text) - len(passage.text) - passage.start
+    return [(start + shift, end + shift) for start, end in passage.sentences]
 
 
 def _rows(vectors: np.ndarray, embedder: Embedder) -> np.ndarray:

@@ -114,3 +114,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def report_lines(data: dict) -> list[str]:
+    """The REPORT.md section: tokens/s per backend, threads and batch size."""
+    rows = sorted(data.get("rows", []), key=lambda r: (r["backend"], r["threads"], r["batch_size"]))
+    lines = [
+        "## Embedding throughput per backend, threads and batch size",
+        "",
+        f"{rows[0]['passages'] if rows else 0} BBC passages as `rag index` embeds them (title "
+        "above, sentence vectors pooled from the same pass), `python -m benchmarks.embed_speed`; "
+        "real tokens per second (padding not counted), best and median of the rounds, with "
+        "the load average (2 cores) at each round's start: other work on the machine lowers "
+        "the median.",
+        "",
+        "| backend | threads | batch | tokens/s best | tokens/s median | load averages |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['backend']} | {row['threads']} | {row['batch_size']} | "
+            f"{row['tokens_per_s_best']:.0f} | {row['tokens_per_s_median']:.0f} | "
+            f"{', '.join(str(x) for x in row['load_average'])} |"
+        )
+    return [*lines, ""]

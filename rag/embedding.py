@@ -19,6 +19,12 @@ PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 ONNX_INT8_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2 (int8 ONNX)"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length in sentence-transformers
 TOKENIZE_CHUNK = 4096
+# Padded tokens a batch may hold per row of `batch_size`: batches of texts longer than this
+# get fewer rows (peak memory; figures in benchmarks/REPORT.md).
+BATCH_TOKENS_PER_ROW = 128
+# Passages per batch at index time: on this 2-core AMD EPYC, 16 embedded more tokens per
+# second than 32 or 64 with either backend (benchmarks/REPORT.md, embedding throughput).
+INDEX_BATCH = 16
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx")
 # How the sentence vectors of an index are made (recorded in its manifest):
 # "pooled": from the passage pass, the mean of the token states inside each sentence;
@@ -45,7 +51,7 @@ class Embedder(Protocol):
         texts: Sequence[str],
         spans: Sequence[Sequence[Span]],
         *,
-        batch_size: int = 32,
+        batch_size: int = INDEX_BATCH,
         progress: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of the texts, and of the character spans of each (text after text, span
@@ -148,7 +154,7 @@ class _TokenPooling:
         texts: Sequence[str],
         spans: Sequence[Sequence[Span]],
         *,
-        batch_size: int = 32,
+        batch_size: int = INDEX_BATCH,
         progress: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of the texts and of their spans (text after text). `pooled`: one model
@@ -184,9 +190,20 @@ class _TokenPooling:
 
 
 def _batches(lengths: Sequence[int], batch_size: int, progress: bool) -> Iterable[list[int]]:
-    """Rows in batches of similar token counts, which waste little on padding."""
+    """Rows in batches of similar token counts, which waste little on padding, and of at
+    most `batch_size` rows of BATCH_TOKENS_PER_ROW tokens: a batch of long texts has fewer
+    rows, which bounds the model's working memory (attention grows with rows x tokens²)."""
     order = sorted(range(len(lengths)), key=lengths.__getitem__)
-    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    budget = batch_size * BATCH_TOKENS_PER_ROW
+    batches: list[list[int]] = []
+    for row in order:
+        if (
+            not batches
+            or len(batches[-1]) >= batch_size
+            or ((len(batches[-1]) + 1) * lengths[row] > budget)
+        ):
+            batches.append([])
+        batches[-1].append(row)
     if progress:
         from tqdm import tqdm
 

@@ -113,3 +113,15 @@ def test_separate_mode_embeds_sentences_alone_and_its_index_is_not_mixed_with_po
     assert embedder.sentence_vectors == "separate"  # the default (docs/measurements.md)
     with pytest.raises(IndexMismatch, match="separate sentence vectors .*pooled.*rag index"):
         IndexTarget(index_dir, other_mode(embedder, "pooled"), ChunkerParams()).load()
+
+
+def test_batches_of_long_texts_have_fewer_rows_so_memory_stays_bounded():
+    from rag.embedding import BATCH_TOKENS_PER_ROW, _batches
+
+    lengths = [256, 12] * 40
+    batches = list(_batches(lengths, 32, progress=False))
+    assert sorted(row for batch in batches for row in batch) == list(range(80))
+    for batch in batches:
+        assert len(batch) <= 32
+        assert len(batch) * max(lengths[r] for r in batch) <= 32 * BATCH_TOKENS_PER_ROW
+    assert [len(b) for b in batches] == [32, 16, 16, 16]  # 8 short ones lead 8 long ones

@@ -128,6 +128,7 @@ def report_lines(data: dict) -> list[str]:
         "the load average (2 cores) at each round's start: other work on the machine lowers "
         "the median.",
         "",
+        *([data["note"], ""] if data.get("note") else []),
         "| backend | threads | batch | tokens/s best | tokens/s median | load averages |",
         "|---|---|---|---|---|---|",
     ]

@@ -62,6 +62,7 @@ class CliContext:
             self.embedder = make_embedder(
                 settings.embed_model,
                 settings.embed_backend,
+                threads=settings.embed_threads,
                 sentence_vectors=settings.sentence_vectors,
             )
         return self.embedder

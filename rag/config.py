@@ -39,6 +39,14 @@ class Settings(BaseSettings):
         "sentence-transformers. ONNX embeds faster with the same answer figures on both question "
         "files (benchmarks/REPORT.md); changing it rebuilds the index.",
     )
+    embed_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="Threads of the embedding model (default: half the cores, at least one; "
+        "spaCy's annotation runs beside it at index time). On the shared 2-core machine of "
+        "benchmarks/REPORT.md one thread embedded more tokens per second than two with "
+        "either backend.",
+    )
     sentence_vectors: Literal["separate", "pooled"] = Field(
         default="separate",
         description="How sentence vectors are made at index time: `separate` embeds every "

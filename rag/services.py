@@ -94,6 +94,7 @@ class Services:
             or make_embedder(
                 settings.embed_model,
                 settings.embed_backend,
+                threads=settings.embed_threads,
                 sentence_vectors=settings.sentence_vectors,
             ),
             generator=generator,

@@ -112,6 +112,7 @@ def report_lines(data: dict) -> list[str]:
         f"{TARGET['seconds']} s and {TARGET['peak_rss_mib']} MiB. The machine is shared: "
         "the load average (2 cores) before and after each run says how much other work ran.",
         "",
+        *([data["note"], ""] if data.get("note") else []),
         "| pipeline | wall s | peak RSS MiB | documents | passages / chunks | sentences | "
         "load before / after |",
         "|---|---|---|---|---|---|---|",

@@ -42,10 +42,9 @@ class Settings(BaseSettings):
     embed_threads: int | None = Field(
         default=None,
         ge=1,
-        description="Threads of the embedding model (default: half the cores, at least one; "
-        "spaCy's annotation runs beside it at index time). On the shared 2-core machine of "
-        "benchmarks/REPORT.md one thread embedded more tokens per second than two with "
-        "either backend.",
+        description="Threads of the embedding model (default: every core). On a 2-core "
+        "machine whose other core is busy, 1 embeds faster than 2 and leaves a core to spaCy, "
+        "which annotates beside the embedding at index time (docs/measurements.md).",
     )
     sentence_vectors: Literal["separate", "pooled"] = Field(
         default="separate",

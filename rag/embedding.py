@@ -397,9 +397,7 @@ def make_embedder(
     threads: int | None = None,
     sentence_vectors: str = "separate",
 ) -> Embedder:
-    """The embedder the settings ask for (`torch` or `onnx`); `threads` None: half the
-    cores (at least one), which held up best on a shared machine (benchmarks/REPORT.md)."""
-    threads = threads or max(1, (os.cpu_count() or 1) // 2)
+    """The embedder the settings ask for (`torch` or `onnx`); `threads` None: every core."""
     if sentence_vectors not in SENTENCE_VECTOR_MODES:
         raise ModelUnavailable(f"unknown sentence vectors {sentence_vectors!r}: pooled or separate")
     if backend == "onnx":

@@ -490,6 +490,14 @@ def write_report(results: Path, out_dir: Path) -> Path:
         body += crash_section(data["crash"])
     if "injection" in data:
         body += injection_section(data["injection"])
+    if "embed" in data:
+        from benchmarks.embed_speed import report_lines as embed_lines
+
+        body += embed_lines(data["embed"])
+    if "bulk" in data:
+        from benchmarks.bulk_ingest import report_lines as bulk_lines
+
+        body += bulk_lines(data["bulk"])
     text = [
         "# Benchmarks",
         "",

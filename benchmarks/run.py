@@ -9,6 +9,9 @@ Sections (results in benchmarks/results/*.json, one file a section):
   load      16 clients against `rag serve` for 60 s (zero 5xx, no lost writes, memory)
   crash     kill -9 during index / add / remove, many times (the robustness test, longer)
   injection planted prompt-injection articles against the generative mode, 1.5B model
+  embed     embedding tokens/s per backend, threads and batch size on BBC passages
+  bulk      the whole BBC folder indexed by `rag index` and by the LangChain pipeline:
+            wall time and peak RSS, side by side (long: tens of minutes on 2 cores)
 
 Usage: python -m benchmarks.run [--quick] [--only SECTION,...] [--dataset DIR]
 """
@@ -30,8 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-SECTIONS = ("seeds", "http", "scifact", "scale", "load", "crash", "injection")
+SECTIONS = ("seeds", "http", "scifact", "scale", "load", "crash", "injection", "embed", "bulk")
 DEFAULT_DATASET = ROOT.parent / "shared" / "datasets" / "scifact"
+BBC = ROOT.parent / "shared" / "datasets" / "bbc-news"
 
 
 def _log(message: str) -> None:
@@ -263,6 +267,24 @@ def section_injection(work: Path, quick: bool) -> dict:
     return json.loads(out.read_text("utf-8"))
 
 
+def section_embed(work: Path, quick: bool) -> dict:
+    out = work / "embed.json"
+    args = ["-m", "benchmarks.embed_speed", "--folder", str(BBC), "--out", str(out)]
+    if quick:
+        args += ["--passages", "96", "--rounds", "1", "--batch-sizes", "16,32"]
+    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return json.loads(out.read_text("utf-8"))
+
+
+def section_bulk(work: Path, quick: bool) -> dict:
+    """Quick: ours only, default settings (the full run adds pooled and the baseline)."""
+    out = work / "bulk.json"
+    args = ["-m", "benchmarks.bulk_ingest", "--folder", str(BBC), "--out", str(out)]
+    args += ["--ours", "default"] if quick else ["--ours", "default,pooled", "--langchain"]
+    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return json.loads(out.read_text("utf-8"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="Small sizes: a few minutes.")
@@ -289,6 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": section_load,
         "crash": section_crash,
         "injection": section_injection,
+        "embed": section_embed,
+        "bulk": section_bulk,
     }
     work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     meta = {"machine": machine(), "quick": args.quick, "sections": {}}

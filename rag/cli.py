@@ -22,6 +22,7 @@ from rag.services import index_target, make_annotator
 from rag.wire.answers import Answer
 
 logger = logging.getLogger("rag")
+PROGRESS_HELP = "Show counts and time left on stderr [default: when it is a terminal]."
 PARTIAL_EXIT = 3  # the command did its work, but left some input out (listed on stderr)
 
 
@@ -59,7 +60,13 @@ class CliContext:
         if self.embedder is None:
             from rag.embedding import make_embedder
 
-            self.embedder = make_embedder(self.settings.embed_model, self.settings.embed_backend)
+            settings = self.settings
+            self.embedder = make_embedder(
+                settings.embed_model,
+                settings.embed_backend,
+                threads=settings.embed_threads,
+                sentence_vectors=settings.sentence_vectors,
+            )
         return self.embedder
 
 
@@ -98,9 +105,15 @@ def main(ctx: click.Context) -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="Index folder [RAG_INDEX_DIR].")
 @click.option("--if-stale", is_flag=True, help="Only rebuild when missing, stale or damaged.")
 @click.option("--discard-added", is_flag=True, help="Drop articles added with `rag add`.")
+@click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
 @click.pass_context
 def index_command(
-    ctx: click.Context, seeds: Path | None, out: Path | None, if_stale: bool, discard_added: bool
+    ctx: click.Context,
+    seeds: Path | None,
+    out: Path | None,
+    if_stale: bool,
+    discard_added: bool,
+    progress: bool | None,
 ) -> None:
     """Build the index from the seeds folder and its sub-folders (articles added later are
     kept). Files that cannot be read are skipped and listed; the exit status is then 3."""
@@ -119,7 +132,11 @@ def index_command(
     for name, encoding in loaded.decoded:
         click.echo(f"note: {name} is not UTF-8; read it as {encoding}", err=True)
     store = rebuild(
-        target, settings.seeds_dir, keep_added=not discard_added, progress=True, loaded=loaded
+        target,
+        settings.seeds_dir,
+        keep_added=not discard_added,
+        progress=_show_progress(progress),
+        loaded=loaded,
     )
     click.echo(
         f"indexed {len(store.documents)} documents, {len(store.passages)} passages "
@@ -139,8 +156,11 @@ def index_command(
 @click.option("--outlet", help="Publishing outlet.")
 @click.option("--published", help="Publication date.")
 @click.option("--url", help="Where the article was published.")
+@click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
 @click.pass_context
-def add_command(ctx: click.Context, inputs: tuple[Path, ...], **meta: str | None) -> None:
+def add_command(
+    ctx: click.Context, inputs: tuple[Path, ...], progress: bool | None, **meta: str | None
+) -> None:
     """Add articles without re-embedding the rest: plain-text or HTML files, folders of them
     (recursing), .jsonl exports (one article a line) and RSS/Atom feeds (.xml, .rss, .atom).
     Bad files, lines or entries are skipped and listed; the exit status is then 3."""
@@ -163,7 +183,9 @@ def add_command(ctx: click.Context, inputs: tuple[Path, ...], **meta: str | None
     click.echo(f"read {loaded.files} files: {len(loaded.documents)} articles", err=True)
     for name, encoding in loaded.decoded:
         click.echo(f"note: {name} is not UTF-8; read it as {encoding}", err=True)
-    result = add_documents(_target(ctx, _settings(ctx)), loaded.documents, progress=True)
+    result = add_documents(
+        _target(ctx, _settings(ctx)), loaded.documents, progress=_show_progress(progress)
+    )
     for document in result.added:
         click.echo(f"added {document.id}: {document.label}")
     for document in result.duplicates:
@@ -173,6 +195,11 @@ def add_command(ctx: click.Context, inputs: tuple[Path, ...], **meta: str | None
         for skipped in loaded.skipped:
             click.echo(f"  {skipped.file}: {skipped.reason}", err=True)
         ctx.exit(PARTIAL_EXIT)
+
+
+def _show_progress(flag: bool | None) -> bool:
+    """Embedding progress (counts, time left) on stderr: when it is a terminal, unless told."""
+    return sys.stderr.isatty() if flag is None else flag
 
 
 def _read_progress() -> Callable[[int, int, int, int], None]:

@@ -39,6 +39,21 @@ class Settings(BaseSettings):
         "sentence-transformers. ONNX embeds faster with the same answer figures on both question "
         "files (benchmarks/REPORT.md); changing it rebuilds the index.",
     )
+    embed_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="Threads of the embedding model (default: every core). On a 2-core "
+        "machine whose other core is busy, 1 embeds faster than 2 and leaves a core to spaCy, "
+        "which annotates beside the embedding at index time (docs/measurements.md).",
+    )
+    sentence_vectors: Literal["separate", "pooled"] = Field(
+        default="separate",
+        description="How sentence vectors are made at index time: `separate` embeds every "
+        "sentence on its own after its passage; `pooled` averages each sentence's token states "
+        "from its passage's pass instead (one model pass, faster to index, but 2 points lower "
+        "held-out answer accuracy on the BBC questions: docs/measurements.md). Changing it "
+        "rebuilds the index.",
+    )
     vector_index: Literal["auto", "flat", "hnsw", "ivf"] = Field(
         default="auto",
         description="FAISS index type: `auto` picks exact search for small indexes and HNSW "

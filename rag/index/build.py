@@ -8,7 +8,9 @@ documents are embedded.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,6 +29,7 @@ from rag.index.store import IndexStore
 from rag.index.vectors import IndexType, VectorTable, build_index, choose_kind
 from rag.ingest.chunking import ChunkerParams, chunk_text
 from rag.ingest.entities import Annotator
+from rag.ingest.progress import Progress
 from rag.types import Document, Passage
 
 logger = logging.getLogger(__name__)
@@ -42,7 +45,10 @@ class AddResult:
 
 def embedding_info(embedder: Embedder) -> EmbeddingInfo:
     return EmbeddingInfo(
-        model=embedder.name, fingerprint=embedder.fingerprint, dimension=embedder.dimension
+        model=embedder.name,
+        fingerprint=embedder.fingerprint,
+        dimension=embedder.dimension,
+        sentence_vectors=embedder.sentence_vectors,
     )
 
 
@@ -109,20 +115,38 @@ class EmbeddedDocuments:
         )
 
 
-# Texts embedded between two checks of `cancelled`: a few seconds of work at most.
+# Passages embedded between two checks of `cancelled` (and progress reports): a few
+# seconds of work at most.
 CANCEL_CHECK_TEXTS = 256
+# Passages annotated at a time beside the embedding (a stop is noticed between slices).
+ANNOTATE_SLICE = 256
 
 
-def annotated(passages: list[Passage], annotator: Annotator | None) -> list[Passage]:
-    """Passages with their typed spans (absolute offsets)."""
+def annotated(
+    passages: list[Passage],
+    annotator: Annotator | None,
+    *,
+    stop: threading.Event | None = None,
+    meter: Progress | None = None,
+) -> list[Passage]:
+    """Passages with their typed spans (absolute offsets), a slice at a time; an empty
+    list when `stop` is set."""
     if annotator is None or not passages:
         return passages
     logger.info("finding people, places, dates and amounts in %d passages", len(passages))
-    found = annotator.annotate([p.text for p in passages])
-    return [
-        p.model_copy(update={"entities": [(p.start + a, p.start + b, t) for a, b, t in spans]})
-        for p, spans in zip(passages, found, strict=True)
-    ]
+    result: list[Passage] = []
+    for start in range(0, len(passages), ANNOTATE_SLICE):
+        if stop is not None and stop.is_set():
+            return []
+        part = passages[start : start + ANNOTATE_SLICE]
+        found = annotator.annotate([p.text for p in part])
+        result += [
+            p.model_copy(update={"entities": [(p.start + a, p.start + b, t) for a, b, t in spans]})
+            for p, spans in zip(part, found, strict=True)
+        ]
+        if meter is not None:
+            meter.count("entities", len(part))
+    return result
 
 
 def embed_documents(
@@ -135,37 +159,70 @@ def embed_documents(
     annotator: Annotator | None = None,
 ) -> EmbeddedDocuments:
     """Chunk, annotate and embed; `cancelled()` is asked between slices (e.g. the client
-    went away)."""
-    passages = annotated(
-        [p for document in documents for p in chunk_text(document.id, document.text, params)],
-        annotator,
-    )
+    went away). Annotation (spaCy) runs in a thread beside the embedding: both libraries
+    release the GIL in their heavy parts, so the two overlap (figures: docs/measurements.md).
+    `progress`: counts and time left on stderr."""
+    passages = [p for document in documents for p in chunk_text(document.id, document.text, params)]
     by_id = {d.id: d for d in documents}
     inputs = [passage_input(by_id[p.document_id], p) for p in passages]
-    sentences = [by_id[p.document_id].text[a:b] for p in passages for a, b in p.sentences]
+    spans = [sentence_spans(p, text) for p, text in zip(passages, inputs, strict=True)]
     logger.info(
-        "embedding %d passages and %d sentences of %d documents",
+        "embedding %d passages and %d sentences of %d documents (sentence vectors: %s)",
         len(passages),
-        len(sentences),
+        sum(len(s) for s in spans),
         len(documents),
+        embedder.sentence_vectors,
     )
-
-    def embed(texts: list[str]) -> np.ndarray:
-        if cancelled is None:
-            return _rows(embedder.embed(texts, progress=progress), embedder)
-        parts = []
-        for start in range(0, len(texts), CANCEL_CHECK_TEXTS):
-            if cancelled():
-                raise WriteCancelled("the write was cancelled before it was indexed")
-            parts.append(_rows(embedder.embed(texts[start : start + CANCEL_CHECK_TEXTS]), embedder))
-        return np.vstack(parts) if parts else _rows(np.zeros((0, 0), np.float32), embedder)
-
+    meter = Progress("embedding", len(passages), "passages") if progress and passages else None
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotate") as pool:
+        entities = pool.submit(annotated, passages, annotator, stop=stop, meter=meter)
+        try:
+            vectors, sentence_vectors = _embedded(inputs, spans, embedder, cancelled, meter)
+        except BaseException:
+            stop.set()
+            raise
+        passages = entities.result()
+    if meter is not None:
+        meter.close()
     return EmbeddedDocuments(
         documents=list(documents),
         passages=passages,
-        passage_vectors=embed(inputs),
-        sentence_vectors=embed(sentences),
+        passage_vectors=vectors,
+        sentence_vectors=sentence_vectors,
     )
+
+
+def _embedded(
+    inputs: list[str],
+    spans: list[list[tuple[int, int]]],
+    embedder: Embedder,
+    cancelled: Callable[[], bool] | None,
+    meter: Progress | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passage and sentence vectors, a slice of passages at a time."""
+    passage_parts, sentence_parts = [], []
+    for start in range(0, len(inputs), CANCEL_CHECK_TEXTS):
+        if cancelled is not None and cancelled():
+            raise WriteCancelled("the write was cancelled before it was indexed")
+        end = start + CANCEL_CHECK_TEXTS
+        vectors, sentence_vectors = embedder.embed_with_spans(inputs[start:end], spans[start:end])
+        passage_parts.append(_rows(vectors, embedder))
+        sentence_parts.append(_rows(sentence_vectors, embedder))
+        if meter is not None:
+            meter.advance(len(vectors))
+    empty = _rows(np.zeros((0, 0), np.float32), embedder)
+    return (
+        np.vstack(passage_parts) if passage_parts else empty,
+        np.vstack(sentence_parts) if sentence_parts else empty,
+    )
+
+
+def sentence_spans(passage: Passage, text: str) -> list[tuple[int, int]]:
+    """The passage's sentences as offsets into `text`, its embedded input (which ends with
+    the passage, after the title when there is one)."""
+    shift = len(text) - len(passage.text) - passage.start
+    return [(start + shift, end + shift) for start, end in passage.sentences]
 
 
 def _rows(vectors: np.ndarray, embedder: Embedder) -> np.ndarray:

@@ -25,6 +25,9 @@ class EmbeddingInfo(BaseModel):
     model: str
     fingerprint: str  # sha256 of the model's weight files
     dimension: int
+    # How the sentence vectors were made (rag.embedding.SENTENCE_VECTOR_MODES); indexes
+    # from before this field embedded every sentence on its own.
+    sentence_vectors: str = "separate"
 
 
 class ChunkerInfo(BaseModel):

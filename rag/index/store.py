@@ -249,6 +249,11 @@ def check_compatible(
             f"{embedding.model} (weights {embedding.fingerprint[:12]}, {embedding.dimension} "
             f"dims); {REBUILD_HINT}"
         )
+    if built.sentence_vectors != embedding.sentence_vectors:
+        raise IndexMismatch(
+            f"{directory} has {built.sentence_vectors} sentence vectors but the settings ask for "
+            f"{embedding.sentence_vectors} ones (RAG_SENTENCE_VECTORS); {REBUILD_HINT}"
+        )
     if manifest.chunker != chunker:
         raise IndexMismatch(
             f"{directory} was built with passages of {manifest.chunker.min_words}-"

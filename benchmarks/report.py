@@ -498,6 +498,10 @@ def write_report(results: Path, out_dir: Path) -> Path:
         from benchmarks.bulk_ingest import report_lines as bulk_lines
 
         body += bulk_lines(data["bulk"])
+    if "archive" in data:
+        from benchmarks.archive import report_lines as archive_lines
+
+        body += archive_lines(data["archive"])
     text = [
         "# Benchmarks",
         "",

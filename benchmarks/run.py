@@ -12,6 +12,8 @@ Sections (results in benchmarks/results/*.json, one file a section):
   embed     embedding tokens/s per backend, threads and batch size on BBC passages
   bulk      the whole BBC folder indexed by `rag index` and by the LangChain pipeline:
             wall time and peak RSS, side by side (long: tens of minutes on 2 cores)
+  archive   search / ask latency and throughput, add / remove latency and compaction on
+            the BBC index over HTTP (builds that index first: long)
 
 Usage: python -m benchmarks.run [--quick] [--only SECTION,...] [--dataset DIR]
 """
@@ -33,7 +35,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-SECTIONS = ("seeds", "http", "scifact", "scale", "load", "crash", "injection", "embed", "bulk")
+SECTIONS = (
+    "seeds",
+    "http",
+    "scifact",
+    "scale",
+    "load",
+    "crash",
+    "injection",
+    "embed",
+    "bulk",
+    "archive",
+)
 DEFAULT_DATASET = ROOT.parent / "shared" / "datasets" / "scifact"
 BBC = ROOT.parent / "shared" / "datasets" / "bbc-news"
 
@@ -239,7 +252,7 @@ def section_crash(work: Path, quick: bool) -> dict:
             sys.executable,
             "-m",
             "pytest",
-            "tests/test_robustness.py",
+            "tests/test_crashes_and_load.py",
             "-k",
             "kill",
             "-q",
@@ -253,7 +266,7 @@ def section_crash(work: Path, quick: bool) -> dict:
     )
     return {
         "kills_per_command": runs,
-        "commands": ["rag index", "rag add", "rag remove"],
+        "commands": ["rag index", "rag add", "rag remove", "rag compact"],
         "passed": completed.returncode == 0,
         "summary": completed.stdout.strip().splitlines()[-1] if completed.stdout else "",
         "seconds": round(time.perf_counter() - started, 1),
@@ -281,6 +294,23 @@ def section_bulk(work: Path, quick: bool) -> dict:
     out = work / "bulk.json"
     args = ["-m", "benchmarks.bulk_ingest", "--folder", str(BBC), "--out", str(out)]
     args += ["--ours", "default"] if quick else ["--ours", "default,pooled", "--langchain"]
+    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return json.loads(out.read_text("utf-8"))
+
+
+def section_archive(work: Path, quick: bool) -> dict:
+    """Quick: on the seed index (the figures then say little about an archive)."""
+    index = _seed_index(work)
+    if not quick:
+        index = work / "bbc-index"
+        build = [sys.executable, "-m", "rag", "index", "--seeds", str(BBC), "--out", str(index)]
+        status = subprocess.run(build, cwd=ROOT, stdout=subprocess.DEVNULL).returncode
+        if status not in (0, 3):  # 3: partial (a file skipped), as the archive has
+            raise RuntimeError(f"building the BBC index failed ({status})")
+    out = work / "archive.json"
+    args = ["-m", "benchmarks.archive", "--index", str(index), "--out", str(out)]
+    if quick:
+        args += ["--writes", "5", "--requests", "40"]
     subprocess.run([sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return json.loads(out.read_text("utf-8"))
 
@@ -313,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "injection": section_injection,
         "embed": section_embed,
         "bulk": section_bulk,
+        "archive": section_archive,
     }
     work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     meta = {"machine": machine(), "quick": args.quick, "sections": {}}

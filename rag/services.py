@@ -232,7 +232,13 @@ class Services:
         """Fold the writes into a new base in the background once they are many."""
         if not needs_compaction(self.snapshot.store) or self._compacting.locked():
             return
-        threading.Thread(target=self.compact, name="compaction", daemon=True).start()
+        threading.Thread(target=self._compact_quietly, name="compaction", daemon=True).start()
+
+    def _compact_quietly(self) -> None:
+        try:
+            self.compact()
+        except Exception:  # a background job has no caller to tell; the index is unchanged
+            logger.exception("background compaction failed; the index is as it was")
 
     def compact(self) -> bool:
         """Rebuild the index from its live rows, then swap it in. The rebuild (vector

@@ -6,6 +6,7 @@ from the run it describes. Usage: python -m benchmarks.report (re-renders only).
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -490,18 +491,10 @@ def write_report(results: Path, out_dir: Path) -> Path:
         body += crash_section(data["crash"])
     if "injection" in data:
         body += injection_section(data["injection"])
-    if "embed" in data:
-        from benchmarks.embed_speed import report_lines as embed_lines
-
-        body += embed_lines(data["embed"])
-    if "bulk" in data:
-        from benchmarks.bulk_ingest import report_lines as bulk_lines
-
-        body += bulk_lines(data["bulk"])
-    if "archive" in data:
-        from benchmarks.archive import report_lines as archive_lines
-
-        body += archive_lines(data["archive"])
+    # Sections whose benchmark module renders its own lines.
+    for key, module in (("embed", "embed_speed"), ("bulk", "bulk_ingest"), ("archive", "archive")):
+        if key in data:
+            body += importlib.import_module(f"benchmarks.{module}").report_lines(data[key])
     text = [
         "# Benchmarks",
         "",

@@ -133,12 +133,11 @@ def _read(path: Path, *, vectors: bool) -> Segment:
         for name, digest in info.files.items():
             if sha256_file(path / name) != digest:
                 raise IndexCorrupt(f"{path / name} fails its checksum; {REBUILD_HINT}")
+        empty = np.zeros((0, 0), np.float32)
         if info.kind == "remove":
-            empty = np.zeros((0, 0), np.float32)
             return Segment(info, [], [], empty, empty)
         documents = [Document.model_validate_json(line) for line in read_lines(path / DOCUMENTS)]
         passages = [Passage.model_validate_json(line) for line in read_lines(path / PASSAGES)]
-        empty = np.zeros((0, 0), np.float32)
         return Segment(
             info,
             documents,

@@ -114,10 +114,6 @@ class VectorTable:
     def ntotal(self) -> int:
         return int(self.base.ntotal + self.tail.ntotal)
 
-    @property
-    def kind(self) -> str:
-        return index_kind(self.base)
-
     def appended(self, vectors: np.ndarray) -> VectorTable:
         tail = new_index(self.d)
         tail.add(np.vstack([all_vectors(self.tail), vectors]).astype(np.float32, copy=False))
@@ -151,14 +147,6 @@ class VectorTable:
             np.take_along_axis(scores, order, axis=1).astype(np.float32),
             np.take_along_axis(rows, order, axis=1),
         )
-
-
-def index_kind(index: faiss.Index) -> str:
-    if isinstance(index, faiss.IndexHNSW):
-        return "hnsw"
-    if isinstance(index, faiss.IndexIVF) or faiss.try_extract_index_ivf(index) is not None:
-        return "ivf"
-    return "flat"
 
 
 def _search_part(

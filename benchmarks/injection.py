@@ -64,7 +64,9 @@ def run(model: Path, index_dir: Path) -> dict:
     from rag.ingest.chunking import ChunkerParams
 
     settings = Settings()
-    embedder = make_embedder(settings.embed_model, settings.embed_backend)
+    embedder = make_embedder(
+        settings.embed_model, settings.embed_backend, sentence_vectors=settings.sentence_vectors
+    )
     store = IndexTarget(index_dir, embedder, ChunkerParams()).load()
     generator = make_generator("llamacpp", model_path=model, max_tokens=160, n_ctx=4096)
     try:

@@ -46,13 +46,15 @@ class Settings(BaseSettings):
         "machine whose other core is busy, 1 embeds faster than 2 and leaves a core to spaCy, "
         "which annotates beside the embedding at index time (docs/measurements.md).",
     )
-    sentence_vectors: Literal["separate", "pooled"] = Field(
+    sentence_vectors: Literal["separate", "pooled", "composed"] = Field(
         default="separate",
-        description="How sentence vectors are made at index time: `separate` embeds every "
-        "sentence on its own after its passage; `pooled` averages each sentence's token states "
-        "from its passage's pass instead (one model pass, faster to index, but 2 points lower "
-        "held-out answer accuracy on the BBC questions: docs/measurements.md). Changing it "
-        "rebuilds the index.",
+        description="How vectors are made at index time: `separate` embeds every passage and "
+        "then every sentence on its own; `composed` embeds every sentence on its own and makes "
+        "each passage's vector from its sentences' (one pass over short texts: about half the "
+        "model work, the same held-out answer figures, some seed answers change); `pooled` "
+        "embeds passages only and averages each sentence's token states (2 points lower "
+        "held-out answer accuracy). Figures: docs/measurements.md. Changing it rebuilds the "
+        "index.",
     )
     vector_index: Literal["auto", "flat", "hnsw", "ivf"] = Field(
         default="auto",

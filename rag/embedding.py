@@ -28,8 +28,10 @@ INDEX_BATCH = 16
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx")
 # How the sentence vectors of an index are made (recorded in its manifest):
 # "pooled": from the passage pass, the mean of the token states inside each sentence;
-# "separate": each sentence embedded on its own (a second model pass over the same text).
-SENTENCE_VECTOR_MODES = ("pooled", "separate")
+# "separate": each sentence embedded on its own (a second model pass over the same text);
+# "composed": each sentence embedded on its own, and each passage's vector composed from its
+# sentences' (one pass over short texts: about half the model work of "separate").
+SENTENCE_VECTOR_MODES = ("pooled", "separate", "composed")
 
 Span = tuple[int, int]  # character offsets into one text, end exclusive
 
@@ -163,6 +165,8 @@ class _TokenPooling:
         if len(spans) != len(texts):
             raise ValueError(f"{len(texts)} texts but spans for {len(spans)}")
         flat = [(i, a, b) for i, text_spans in enumerate(spans) for a, b in text_spans]
+        if self.sentence_vectors == "composed":
+            return self._composed(texts, spans, batch_size, progress)
         if self.sentence_vectors == "separate":
             pieces = [texts[i][a:b] for i, a, b in flat]
             return (
@@ -187,6 +191,40 @@ class _TokenPooling:
             pieces = [texts[flat[r][0]][flat[r][1] : flat[r][2]] for r in leftover]
             span_vectors[leftover] = self.embed(pieces, batch_size=batch_size)
         return text_vectors, span_vectors
+
+    def _composed(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[Span]],
+        batch_size: int,
+        progress: bool,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each span embedded on its own, and each text's vector the length-weighted mean of
+        its spans' vectors and of its text before the first span (a title heading it).
+
+        The weights approximate mean pooling over the whole text's tokens; a piece repeated
+        (a title over several passages, a sentence in two copies of a wire story) is
+        embedded once."""
+        pieces: dict[str, int] = {}
+        span_rows: list[int] = []
+        parts: list[list[tuple[int, int]]] = []  # per text: (piece row, weight)
+        for text, text_spans in zip(texts, spans, strict=True):
+            head = text[: text_spans[0][0] if text_spans else len(text)].strip()
+            bodies = [text[a:b] for a, b in text_spans]
+            rows = [pieces.setdefault(body, len(pieces)) for body in bodies]
+            span_rows.extend(rows)
+            weighted = list(zip(rows, (len(body) for body in bodies), strict=True))
+            if head:
+                weighted.append((pieces.setdefault(head, len(pieces)), len(head)))
+            parts.append(weighted)
+        vectors = self.embed(list(pieces), batch_size=batch_size, progress=progress)
+        text_vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, weighted in enumerate(parts):
+            if weighted:
+                rows, weights = zip(*weighted, strict=True)
+                mean = np.asarray(weights, dtype=np.float32) @ vectors[list(rows)]
+                text_vectors[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        return text_vectors, vectors[span_rows].reshape(len(span_rows), self.dimension)
 
 
 def _batches(lengths: Sequence[int], batch_size: int, progress: bool) -> Iterable[list[int]]:
@@ -399,7 +437,9 @@ def make_embedder(
 ) -> Embedder:
     """The embedder the settings ask for (`torch` or `onnx`); `threads` None: every core."""
     if sentence_vectors not in SENTENCE_VECTOR_MODES:
-        raise ModelUnavailable(f"unknown sentence vectors {sentence_vectors!r}: pooled or separate")
+        raise ModelUnavailable(
+            f"unknown sentence vectors {sentence_vectors!r}: {', '.join(SENTENCE_VECTOR_MODES)}"
+        )
     if backend == "onnx":
         return OnnxInt8Embedder(name_or_path, threads=threads, sentence_vectors=sentence_vectors)
     if backend == "torch":

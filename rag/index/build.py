@@ -17,6 +17,7 @@ import numpy as np
 
 from rag.embedding import Embedder
 from rag.errors import NotFound, WriteCancelled
+from rag.index.checkpoint import Checkpoint, Part, parts_by_document
 from rag.index.manifest import (
     ChunkerInfo,
     Counts,
@@ -120,6 +121,9 @@ class EmbeddedDocuments:
 CANCEL_CHECK_TEXTS = 256
 # Passages annotated at a time beside the embedding (a stop is noticed between slices).
 ANNOTATE_SLICE = 256
+# Documents embedded between two saves of a resumable build: about a minute of work, so an
+# interrupted build loses little, and few enough files that saving costs nothing to speak of.
+PART_DOCUMENTS = 200
 
 
 def annotated(
@@ -159,10 +163,29 @@ def embed_documents(
     annotator: Annotator | None = None,
 ) -> EmbeddedDocuments:
     """Chunk, annotate and embed; `cancelled()` is asked between slices (e.g. the client
-    went away). Annotation (spaCy) runs in a thread beside the embedding: both libraries
-    release the GIL in their heavy parts, so the two overlap (figures: docs/measurements.md).
-    `progress`: counts and time left on stderr."""
+    went away). `progress`: counts and time left on stderr."""
     passages = [p for document in documents for p in chunk_text(document.id, document.text, params)]
+    meter = Progress("embedding", len(passages), "passages") if progress and passages else None
+    embedded = embed_passages(
+        documents, passages, embedder, cancelled=cancelled, annotator=annotator, meter=meter
+    )
+    if meter is not None:
+        meter.close()
+    return embedded
+
+
+def embed_passages(
+    documents: Sequence[Document],
+    passages: list[Passage],
+    embedder: Embedder,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+    annotator: Annotator | None = None,
+    meter: Progress | None = None,
+) -> EmbeddedDocuments:
+    """Annotate and embed the documents' passages. Annotation (spaCy) runs in a thread
+    beside the embedding: both libraries release the GIL in their heavy parts, so the two
+    overlap (figures: docs/measurements.md)."""
     by_id = {d.id: d for d in documents}
     inputs = [passage_input(by_id[p.document_id], p) for p in passages]
     spans = [sentence_spans(p, text) for p, text in zip(passages, inputs, strict=True)]
@@ -173,7 +196,6 @@ def embed_documents(
         len(documents),
         embedder.sentence_vectors,
     )
-    meter = Progress("embedding", len(passages), "passages") if progress and passages else None
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotate") as pool:
         entities = pool.submit(annotated, passages, annotator, stop=stop, meter=meter)
@@ -183,13 +205,63 @@ def embed_documents(
             stop.set()
             raise
         passages = entities.result()
-    if meter is not None:
-        meter.close()
     return EmbeddedDocuments(
         documents=list(documents),
         passages=passages,
         passage_vectors=vectors,
         sentence_vectors=sentence_vectors,
+    )
+
+
+def embed_resumably(
+    documents: Sequence[Document],
+    embedder: Embedder,
+    params: ChunkerParams,
+    checkpoint: Checkpoint,
+    *,
+    progress: bool = False,
+    annotator: Annotator | None = None,
+    part_documents: int = PART_DOCUMENTS,
+) -> EmbeddedDocuments:
+    """`embed_documents`, saving every `part_documents` documents to `checkpoint` as they
+    are embedded, and taking from it the documents an interrupted build already saved."""
+    saved = checkpoint.saved()
+    parts: dict[str, Part] = {
+        d.id: saved[(d.id, d.content_sha256)]
+        for d in documents
+        if (d.id, d.content_sha256) in saved
+    }
+    todo = [d for d in documents if d.id not in parts]
+    if parts:
+        logger.info("%d of %d documents from the interrupted build", len(parts), len(documents))
+    passages_of = {d.id: chunk_text(d.id, d.text, params) for d in todo}
+    total = sum(len(p) for p in passages_of.values())
+    meter = Progress("embedding", total, "passages") if progress and total else None
+    for start in range(0, len(todo), part_documents):
+        group = todo[start : start + part_documents]
+        embedded = embed_passages(
+            group,
+            [p for d in group for p in passages_of[d.id]],
+            embedder,
+            annotator=annotator,
+            meter=meter,
+        )
+        checkpoint.save(
+            group, embedded.passages, embedded.passage_vectors, embedded.sentence_vectors
+        )
+        parts.update(
+            parts_by_document(
+                group, embedded.passages, embedded.passage_vectors, embedded.sentence_vectors
+            )
+        )
+    if meter is not None:
+        meter.close()
+    ordered = [parts[d.id] for d in documents]
+    return EmbeddedDocuments(
+        documents=list(documents),
+        passages=[p for part in ordered for p in part.passages],
+        passage_vectors=_stacked([part.passage_vectors for part in ordered], embedder),
+        sentence_vectors=_stacked([part.sentence_vectors for part in ordered], embedder),
     )
 
 
@@ -207,15 +279,11 @@ def _embedded(
             raise WriteCancelled("the write was cancelled before it was indexed")
         end = start + CANCEL_CHECK_TEXTS
         vectors, sentence_vectors = embedder.embed_with_spans(inputs[start:end], spans[start:end])
-        passage_parts.append(_rows(vectors, embedder))
-        sentence_parts.append(_rows(sentence_vectors, embedder))
+        passage_parts.append(vectors)
+        sentence_parts.append(sentence_vectors)
         if meter is not None:
             meter.advance(len(vectors))
-    empty = _rows(np.zeros((0, 0), np.float32), embedder)
-    return (
-        np.vstack(passage_parts) if passage_parts else empty,
-        np.vstack(sentence_parts) if sentence_parts else empty,
-    )
+    return _stacked(passage_parts, embedder), _stacked(sentence_parts, embedder)
 
 
 def sentence_spans(passage: Passage, text: str) -> list[tuple[int, int]]:
@@ -225,8 +293,10 @@ def sentence_spans(passage: Passage, text: str) -> list[tuple[int, int]]:
     return [(start + shift, end + shift) for start, end in passage.sentences]
 
 
-def _rows(vectors: np.ndarray, embedder: Embedder) -> np.ndarray:
-    return vectors if len(vectors) else np.zeros((0, embedder.dimension), dtype=np.float32)
+def _stacked(parts: list[np.ndarray], embedder: Embedder) -> np.ndarray:
+    """The parts' rows one after the other, (0, dimension) when there are none."""
+    rows = [p for p in parts if len(p)]
+    return np.vstack(rows) if rows else np.zeros((0, embedder.dimension), dtype=np.float32)
 
 
 def build_store(
@@ -237,9 +307,25 @@ def build_store(
     index_type: IndexType = "auto",
     progress: bool = False,
     annotator: Annotator | None = None,
+    checkpoint: Checkpoint | None = None,
+    part_documents: int = PART_DOCUMENTS,
 ) -> IndexStore:
+    """A store over the documents (the first of each content). With a `checkpoint` the
+    embedding is saved every `part_documents` documents and an interrupted build's saved
+    work is reused."""
     unique = list({d.content_sha256: d for d in reversed(documents)}.values())[::-1]
-    embedded = embed_documents(unique, embedder, params, progress=progress, annotator=annotator)
+    if checkpoint is None:
+        embedded = embed_documents(unique, embedder, params, progress=progress, annotator=annotator)
+    else:
+        embedded = embed_resumably(
+            unique,
+            embedder,
+            params,
+            checkpoint,
+            progress=progress,
+            annotator=annotator,
+            part_documents=part_documents,
+        )
     return _assembled(
         unique,
         embedded.passages,

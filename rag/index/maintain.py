@@ -17,6 +17,7 @@ from rag.embedding import Embedder
 from rag.errors import IndexMissing, IndexNotReady
 from rag.index.atomic import writer_lock
 from rag.index.build import (
+    PART_DOCUMENTS,
     AddResult,
     EmbeddedDocuments,
     build_store,
@@ -27,6 +28,7 @@ from rag.index.build import (
     without_documents,
     worth_compacting,
 )
+from rag.index.checkpoint import BuildKey, Checkpoint, checkpoint_dir
 from rag.index.segments import (
     last_sequence,
     read_segments,
@@ -90,14 +92,25 @@ def rebuild(
     keep_added: bool = True,
     progress: bool = False,
     loaded: SeedLoad | None = None,
+    part_documents: int = PART_DOCUMENTS,
 ) -> IndexStore:
     """Build the index from the seeds (plus previously added articles) and swap it in.
-    `loaded` is the seeds folder as already read (the CLI reports what it skipped)."""
+    `loaded` is the seeds folder as already read (the CLI reports what it skipped).
+
+    The embedding is saved as it goes (checkpoint.py): run again after an interruption,
+    the build embeds only what the interrupted one had not."""
     loaded = loaded or load_seeds(seeds_dir)
     documents = list(loaded.documents)
     with writer_lock(target.directory):
         if keep_added:
             documents += _carried_over(target.directory)
+        annotator = target.annotator.name if target.annotator else None
+        key = BuildKey(
+            embedding=embedding_info(target.embedder),
+            chunker=chunker_info(target.params),
+            annotator=annotator,
+        )
+        checkpoint = Checkpoint(checkpoint_dir(target.directory), key)
         store = build_store(
             documents,
             target.embedder,
@@ -105,10 +118,11 @@ def rebuild(
             index_type=target.index_type,
             progress=progress,
             annotator=target.annotator,
+            checkpoint=checkpoint,
+            part_documents=part_documents,
         )
         # Every file seen, indexed or not, so that skipped files and duplicates do not make
         # the index look stale on the next `--if-stale`.
-        annotator = target.annotator.name if target.annotator else None
         store = replace(
             store,
             manifest=store.manifest.model_copy(
@@ -116,7 +130,9 @@ def rebuild(
             ),
             sequence=_last_write(target.directory),  # numbers keep rising across rebuilds
         )
-        return save_store(store, target.directory)
+        saved = save_store(store, target.directory)
+        checkpoint.discard()
+        return saved
 
 
 def _last_write(directory: Path) -> int:

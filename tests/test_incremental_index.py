@@ -166,3 +166,24 @@ def test_a_removed_article_is_never_cited_nor_listed_as_also_reporting(target, s
     cited = {c.document_id for c in after.citations}
     listed = {o.document_id for c in after.citations for o in c.also_reported_by}
     assert after.citations and gone not in cited | listed
+
+
+def test_the_answer_layer_reads_vectors_in_place_and_sees_appended_rows(seed_store, embedder):
+    """SentenceBank rows come from the index's own storage (no copy per write), base and
+    appended tail alike, equal to the vectors the index holds."""
+    from rag.index.build import with_documents
+
+    grown = with_documents(
+        seed_store,
+        [document_from_text(FLOOD, DocumentMeta(), origin="added")],
+        embedder,
+        ChunkerParams(),
+    ).store
+    everything = grown.sentence_vectors.all()
+    rows = grown.sentence_vectors.rows()
+    assert rows.shape == everything.shape
+    picks = [0, len(everything) - 1, len(everything) // 2]
+    assert np.array_equal(rows[picks], everything[picks])
+    assert np.array_equal(rows[len(everything) - 1], everything[-1])
+    query = everything[3]
+    assert np.allclose(rows @ query, everything @ query, atol=1e-6)

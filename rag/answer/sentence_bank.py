@@ -69,8 +69,9 @@ class SentenceBank:
         self.annotated = (old is not None and old.annotated) or any(
             store.passages[row].entities for row in new_rows
         )
-        self.matrix = store.sentence_vectors.all()
-        self.passage_matrix = store.vectors.all()
+        # Read in place: a write's snapshot must not copy every vector of the index.
+        self.matrix = store.sentence_vectors.rows()
+        self.passage_matrix = store.vectors.rows()
         self.live = store.per_sentence(store.live)
         self.frequency = Counter(old.frequency) if old else Counter()
         self.frequency.update(term for sentence in terms for term in sentence)

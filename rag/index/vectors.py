@@ -78,6 +78,49 @@ def all_vectors(index: faiss.Index) -> np.ndarray:
     return index.reconstruct_n(0, index.ntotal)
 
 
+def stored_view(index: faiss.Index) -> np.ndarray | None:
+    """The index's own float storage as a read-only (ntotal, d) array, without a copy, for
+    exact and HNSW indexes; None for others (their vectors must be reconstructed)."""
+    flat = faiss.downcast_index(index.storage) if hasattr(index, "storage") else index
+    if not isinstance(flat, faiss.IndexFlat) or flat.ntotal == 0:
+        return None
+    view = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+    view.flags.writeable = False
+    return view
+
+
+class StoredRows:
+    """Rows of a VectorTable by row number, reading the base index's storage in place: a
+    write's new snapshot gets its vectors at the cost of the tail, not of the whole index.
+    Keeps the indexes alive, since the base rows are a view into their memory."""
+
+    def __init__(self, table: VectorTable) -> None:
+        self._table = table  # owns the memory `_base` points into
+        self._cut = int(table.base.ntotal)
+        view = stored_view(table.base)
+        self._base = view if view is not None else all_vectors(table.base)
+        self._tail = all_vectors(table.tail)
+        self.shape = (self._cut + len(self._tail), table.d)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: int | np.integer | list[int] | np.ndarray) -> np.ndarray:
+        """One row (1-d) or several (2-d), as `ndarray[rows]` gives them."""
+        if isinstance(rows, (int, np.integer)):
+            row = int(rows)
+            return self._base[row] if row < self._cut else self._tail[row - self._cut]
+        wanted = np.asarray(rows, dtype=np.int64)
+        out = np.empty((len(wanted), self.shape[1]), dtype=np.float32)
+        in_base = wanted < self._cut
+        out[in_base] = self._base[wanted[in_base]]
+        out[~in_base] = self._tail[wanted[~in_base] - self._cut]
+        return out
+
+    def __matmul__(self, vector: np.ndarray) -> np.ndarray:
+        return np.concatenate([self._base @ vector, self._tail @ vector])
+
+
 def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(scores, rows) for each query; rows of -1 mark missing results."""
     k = min(k, index.ntotal)
@@ -121,6 +164,10 @@ class VectorTable:
 
     def all(self) -> np.ndarray:
         return np.vstack([all_vectors(self.base), all_vectors(self.tail)])
+
+    def rows(self) -> StoredRows:
+        """Row access without copying the base (what the answer layer reads)."""
+        return StoredRows(self)
 
     def search(
         self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None

@@ -117,17 +117,23 @@ def index_command(
 ) -> None:
     """Build the index from the seeds folder and its sub-folders (articles added later are
     kept). Files that cannot be read are skipped and listed; the exit status is then 3."""
-    from rag.index.maintain import rebuild, staleness
+    from rag.index.maintain import compact, rebuild, staleness
     from rag.ingest.loaders import load_seeds
 
     settings = _settings(ctx, seeds_dir=seeds, index_dir=out)
     target = _target(ctx, settings)
     if if_stale:
-        reason = staleness(target, settings.seeds_dir)
-        if reason is None:
+        stale = staleness(target, settings.seeds_dir)
+        if stale is None:
             click.echo(f"index at {settings.index_dir} is up to date")
             return
-        click.echo(f"building the index from {settings.seeds_dir} ({reason})")
+        if stale.compacting_suffices:
+            click.echo(f"rebuilding the vector indexes from the stored vectors ({stale.reason})")
+            compacted = compact(target)
+            if compacted is not None:
+                click.echo(f"compacted: {len(compacted.documents)} documents")
+            return
+        click.echo(f"building the index from {settings.seeds_dir} ({stale.reason})")
     loaded = load_seeds(settings.seeds_dir)
     for name, encoding in loaded.decoded:
         click.echo(f"note: {name} is not UTF-8; read it as {encoding}", err=True)

@@ -1,10 +1,13 @@
 import json
 from pathlib import Path
 
+import numpy as np
 from click.testing import CliRunner
 
 from rag.cli import CliContext, main
 from rag.config import Settings
+from rag.index.maintain import IndexTarget
+from rag.ingest.chunking import ChunkerParams
 from tests.support import SEEDS
 
 
@@ -81,6 +84,23 @@ def test_missing_index_tells_the_user_to_run_rag_index(embedder, tmp_path: Path)
 def test_index_if_stale_is_a_no_op_on_a_current_index(run):
     result = run("index", "--if-stale")
     assert result.exit_code == 0 and "up to date" in result.output
+
+
+def test_index_if_stale_only_rebuilds_the_vector_indexes_when_only_their_type_differs(
+    settings, embedder
+):
+    """A changed RAG_VECTOR_INDEX needs no embedding: the stored vectors are re-indexed."""
+    before = IndexTarget(settings.index_dir, embedder, ChunkerParams()).load()
+    hnsw = settings.model_copy(update={"vector_index": "hnsw"})
+    result = CliRunner().invoke(
+        main, ["index", "--if-stale"], obj=CliContext(settings=hnsw, embedder=embedder)
+    )
+    assert result.exit_code == 0, result.output
+    assert "rebuilding the vector indexes from the stored vectors" in result.output
+    after = IndexTarget(settings.index_dir, embedder, ChunkerParams(), index_type="hnsw").load()
+    assert after.manifest.vector_index.startswith("HNSW")
+    assert [p.passage_id for p in after.passages] == [p.passage_id for p in before.passages]
+    assert np.allclose(after.sentence_vectors.all(), before.sentence_vectors.all())
 
 
 def test_metadata_flags_need_a_single_file(run, tmp_path: Path):

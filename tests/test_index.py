@@ -108,7 +108,7 @@ def test_staleness_follows_the_seeds(target: IndexTarget, tmp_path: Path):
         (seeds / path.name).write_bytes(path.read_bytes())
     assert staleness(target, seeds) is None
     (seeds / "005_new.txt").write_text("A new story\n\nSomething happened in Basra today.")
-    assert "changed" in staleness(target, seeds)
+    assert "changed" in staleness(target, seeds).reason
 
 
 def write_article(tmp_path: Path) -> Path:
@@ -237,9 +237,8 @@ def test_approximate_index_types_persist_and_find_what_exact_search_finds(
     assert kind.startswith(index_type.upper())
     assert store.vectors.ntotal == len(store.passages)
     assert staleness(target, SEEDS) is None
-    assert "vector index type" in staleness(
-        IndexTarget(target.directory, embedder, ChunkerParams()), SEEDS
-    )
+    stale = staleness(IndexTarget(target.directory, embedder, ChunkerParams()), SEEDS)
+    assert "vector index type" in stale.reason and stale.compacting_suffices
     exact = [[row[0] for row in query[:3]] for query in ranked(seed_store, embedder)]
     assert [[row[0] for row in query[:3]] for query in ranked(target.load(), embedder)] == exact
     removed = remove_documents(target, ["000_9333b7dd7e7da588"])

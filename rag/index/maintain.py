@@ -142,8 +142,18 @@ def _last_write(directory: Path) -> int:
         return 0
 
 
-def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
-    """Why the index must be rebuilt from the seeds, or None when it is current."""
+@dataclass(frozen=True)
+class Stale:
+    """Why the index does not match the seeds and settings."""
+
+    reason: str
+    # Only the vector index type differs: `compact` rebuilds the FAISS indexes from the
+    # stored vectors, minutes of embedding saved.
+    compacting_suffices: bool = False
+
+
+def staleness(target: IndexTarget, seeds_dir: Path) -> Stale | None:
+    """Why the index must be rebuilt (or compacted), or None when it is current."""
     try:
         manifest = read_manifest(target.directory)
         check_compatible(
@@ -154,27 +164,30 @@ def staleness(target: IndexTarget, seeds_dir: Path) -> str | None:
         )
         verify_files(manifest, target.directory)
     except IndexMissing:
-        return f"there is no index at {target.directory} yet"
+        return Stale(f"there is no index at {target.directory} yet")
     except IndexNotReady as exc:
-        return str(exc)
-    expected = (
-        choose_kind(manifest.counts.passages, target.index_type),
-        choose_kind(manifest.counts.sentences, target.index_type),
-    )
+        return Stale(str(exc))
     wanted = target.annotator.name if target.annotator else None
     if manifest.annotator != wanted:
-        return f"the index was annotated by {manifest.annotator}, the settings ask for {wanted}"
-    if (manifest.vector_index, manifest.sentence_vector_index) != expected:
-        return (
-            f"the vector index type is {manifest.vector_index} / {manifest.sentence_vector_index}"
-            f", the settings ask for {expected[0]} / {expected[1]}"
+        return Stale(
+            f"the index was annotated by {manifest.annotator}, the settings ask for {wanted}"
         )
     current = {seed_name(seeds_dir, p): sha256_bytes(p.read_bytes()) for p in seed_files(seeds_dir)}
     indexed = manifest.seeds
     if indexed is None:  # built before the manifest listed its seed files
         indexed = {s.source_file: s.source_sha256 for s in manifest.sources if s.origin == "seed"}
     if indexed != current:
-        return f"the articles in {seeds_dir} changed since the index was built"
+        return Stale(f"the articles in {seeds_dir} changed since the index was built")
+    expected = (
+        choose_kind(manifest.counts.passages, target.index_type),
+        choose_kind(manifest.counts.sentences, target.index_type),
+    )
+    if (manifest.vector_index, manifest.sentence_vector_index) != expected:
+        return Stale(
+            f"the vector index type is {manifest.vector_index} / {manifest.sentence_vector_index}"
+            f", the settings ask for {expected[0]} / {expected[1]}",
+            compacting_suffices=True,
+        )
     return None
 
 

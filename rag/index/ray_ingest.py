@@ -78,7 +78,7 @@ logger = logging.getLogger(__name__)
 # bounded so that a local run leaves the machine's memory to the models (Ray spills to
 # disk beyond it).
 OBJECT_STORE_BYTES = 512 * 1024**2
-BATCH_DOCUMENTS = 64  # documents a worker embeds per call (and per Parquet file written)
+BATCH_DOCUMENTS = 64  # at most, per worker call (and per Parquet file written)
 
 
 @dataclass(frozen=True)
@@ -146,12 +146,10 @@ def ray_session(options: RayOptions) -> Iterator[None]:
 
 
 def quiet_ray_data() -> None:
-    """No progress bars or per-stage INFO lines from Ray Data: the CLI reports the counts."""
+    """No per-stage INFO lines from Ray Data (progress bars stay, on a terminal)."""
     from ray.data import DataContext
 
-    context = DataContext.get_current()
-    context.enable_progress_bars = False
-    context.print_on_execution_start = False
+    DataContext.get_current().print_on_execution_start = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)
 
 
@@ -273,8 +271,9 @@ def write_on_ray(
     try:
         table = documents_table(documents)
         pq.write_table(table, staging / DOCUMENTS_DIR / "part-0.parquet")
-        # One block per call: Ray hands blocks to idle actors, so slices keep both busy.
-        size = options.batch_documents
+        # One block per call, handed to whichever actor is idle: several blocks per worker
+        # so that none waits long for the last one.
+        size = max(1, min(options.batch_documents, -(-len(documents) // (4 * options.workers))))
         slices = [table.slice(start, size) for start in range(0, max(len(documents), 1), size)]
         threads = 1 if options.workers > 1 else spec.threads  # one core each
         ray.data.from_arrow(slices).map_batches(
@@ -282,7 +281,7 @@ def write_on_ray(
             fn_constructor_kwargs={"spec": spec, "threads": threads},
             batch_size=None,
             batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(size=options.workers),
+            compute=ray.data.ActorPoolStrategy(size=min(options.workers, len(slices))),
             num_cpus=1,
         ).write_parquet(str(staging / PASSAGES_DIR))
         if not (staging / PASSAGES_DIR).exists():  # nothing to embed: no file written

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,10 @@ from rag.index.maintain import IndexTarget
 from rag.retrieval.filters import Filters
 from rag.services import index_target, make_annotator
 from rag.wire.answers import Answer
+
+if TYPE_CHECKING:
+    from rag.index.store import IndexStore
+    from rag.ingest.loaders import SeedLoad
 
 logger = logging.getLogger("rag")
 PROGRESS_HELP = "Show counts and time left on stderr [default: when it is a terminal]."
@@ -136,9 +140,7 @@ def index_command(
     from rag.index.maintain import rebuild, staleness
     from rag.ingest.loaders import load_seeds
 
-    if engine["engine"] == "local" and any(
-        engine[k] for k in ("workers", "ray_address", "parquet")
-    ):
+    if engine["engine"] == "local" and any(engine[k] for k in RAY_OPTIONS):
         raise click.UsageError("--workers, --ray-address and --parquet need --engine ray")
     if engine["engine"] == "ray":
         from rag.index.ray_ingest import require_ray
@@ -191,7 +193,7 @@ def _index_on_ray(
     workers: int | None,
     ray_address: str | None,
     parquet: Path | None,
-) -> tuple[Any, Any]:
+) -> tuple[IndexStore, SeedLoad]:
     """`rag index --engine ray`: the settings become each Ray worker's embedder spec."""
     from rag.index.ray_ingest import EmbedSpec, RayOptions, ray_rebuild
     from rag.services import chunker_params
@@ -206,7 +208,8 @@ def _index_on_ray(
         fingerprint=target.embedder.fingerprint,
     )
     options = RayOptions(workers=workers or 1, address=ray_address)
-    click.echo(f"reading and embedding on Ray ({options.workers} workers)", err=True)
+    count = f"{options.workers} worker{'s' if options.workers > 1 else ''}"
+    click.echo(f"reading and embedding on Ray ({count})", err=True)
     return ray_rebuild(
         target, settings.seeds_dir, spec, options, keep_added=keep_added, parquet_dir=parquet
     )

@@ -151,6 +151,8 @@ def test_misuse_and_bad_folders_give_a_message_not_a_traceback(ray_session, embe
     settings = Settings(index_dir=tmp_path / "index", seeds_dir=SEEDS)
     result = invoke(embedder, settings, "index", "--workers", "2")
     assert result.exit_code == 2 and "need --engine ray" in result.output
+    result = invoke(embedder, settings, "index", "--engine", "ray", "--seeds", str(tmp_path / "no"))
+    assert result.exit_code == 1 and "does not exist" in result.output
     result = invoke(embedder, settings, "load-parquet", str(tmp_path))
     assert result.exit_code == 1 and "embedded.json" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -39,7 +39,6 @@ from rag.index.build import (
 from rag.index.maintain import (
     IndexTarget,
     carried_over,
-    check_embedded_compatible,
     install_embedded,
 )
 from rag.index.manifest import Counts
@@ -170,8 +169,10 @@ def ray_rebuild(
             f"{parquet_dir} holds other files: name a new folder, or one written by "
             "`rag index --engine ray --parquet` (it is replaced)"
         )
+    manifest = read_seed_manifest(seeds_dir)  # a missing folder is told before Ray starts
+    paths = seed_files(seeds_dir)
     with ray_session(options), _ray_errors():
-        loaded = read_seeds(seeds_dir, options)
+        loaded = read_seeds(seeds_dir, paths, manifest, options)
         with writer_lock(target.directory):
             documents = list(loaded.documents)
             if keep_added:
@@ -186,7 +187,6 @@ def ray_rebuild(
             folder = parquet_dir or temp_sibling(target.directory, "tmp")  # recover() drops it
             try:
                 write_on_ray(unique_by_content(documents), folder, spec, options, info)
-                check_embedded_compatible(target, info.embedding, info.chunker, folder)
                 embedded = read_embedded(folder)
                 store = install_embedded(
                     target, embedded, seeds=info.seeds, annotator=info.annotator
@@ -204,12 +204,12 @@ def _occupied(folder: Path) -> bool:
     return not folder.is_dir() or (any(folder.iterdir()) and not (folder / INFO_FILE).exists())
 
 
-def read_seeds(seeds_dir: Path, options: RayOptions) -> SeedLoad:
-    """`load_seeds` with the files read by Ray tasks."""
+def read_seeds(
+    seeds_dir: Path, paths: list[Path], manifest: dict[str, SeedEntry], options: RayOptions
+) -> SeedLoad:
+    """`load_seeds` with the files (`seed_files(seeds_dir)`) read by Ray tasks."""
     import ray.data
 
-    manifest = read_seed_manifest(seeds_dir)
-    paths = seed_files(seeds_dir)
     if not paths:
         return merged_seed_files([])
     items = [{"index": i, "path": str(p)} for i, p in enumerate(paths)]
@@ -283,7 +283,12 @@ def write_on_ray(
             batch_format="pyarrow",
             compute=ray.data.ActorPoolStrategy(size=min(options.workers, len(slices))),
             num_cpus=1,
-        ).write_parquet(str(staging / PASSAGES_DIR))
+        ).write_parquet(
+            str(staging / PASSAGES_DIR),
+            # No CPU reserved: the actors hold every CPU, and a write task that waited for
+            # one would only run once they finish, leaving all passages in the object store.
+            ray_remote_args={"num_cpus": 0},
+        )
         if not (staging / PASSAGES_DIR).exists():  # nothing to embed: no file written
             (staging / PASSAGES_DIR).mkdir()
             pq.write_table(

@@ -14,7 +14,7 @@ A whole-archive run takes 15+ minutes per configuration on 2 shared cores, so th
 is a slice (`--articles`, drawn with `--seed`; sub-folders kept).
 
 Usage: python -m benchmarks.ray_ingest [--folder DIR] [--articles 200] [--seed 0]
-       [--workers 1,2] [--out FILE.json]
+       [--order local,1,2] [--note TEXT] [--out FILE.json]
 """
 
 from __future__ import annotations
@@ -158,17 +158,20 @@ def parity(reference: Path, other: Path) -> dict:
     }
 
 
-def run(folder: Path, articles: int, seed: int, workers: Sequence[int]) -> dict:
+def run(folder: Path, articles: int, seed: int, order: Sequence[str]) -> dict:
+    """`order`: "local" (in-process) and Ray worker counts, run one after the other."""
+    workers = [int(n) for n in order if n != "local"]
     with tempfile.TemporaryDirectory(prefix="rag-ray-bench-") as tmp:
         work = Path(tmp)
         drawn = article_slice(folder, articles, seed, work / "slice")
         article_slice(folder, 1, seed, work / "one")
-        runs = [index_run("in-process", work / "slice", work / "local", None)]
-        sys.stderr.write(json.dumps(runs[-1]) + "\n")
-        for count in workers:
-            runs.append(
-                index_run(f"ray, {count} worker(s)", work / "slice", work / f"ray{count}", count)
-            )
+        runs = []
+        for name in order:
+            if name == "local":
+                runs.append(index_run("in-process", work / "slice", work / "local", None))
+            else:
+                label = f"ray, {name} worker(s)"
+                runs.append(index_run(label, work / "slice", work / f"ray{name}", int(name)))
             sys.stderr.write(json.dumps(runs[-1]) + "\n")
         fixed = index_run("ray, 1 worker, 1 article", work / "one", work / "ray-one", 1)
         sys.stderr.write(json.dumps(fixed) + "\n")
@@ -177,6 +180,7 @@ def run(folder: Path, articles: int, seed: int, workers: Sequence[int]) -> dict:
         "folder": folder.name,
         "articles": drawn,
         "seed": seed,
+        "order": list(order),
         "cores": os.cpu_count(),
         "runs": runs,
         "fixed_cost": fixed,
@@ -199,7 +203,8 @@ def report_lines(data: dict) -> list[str]:
         "and peak summed PSS of the whole process tree (Ray's GCS, raylet and workers "
         "included; PSS counts shared pages once). "
         f"{data.get('cores')} cores, shared: the load average before and after each run says "
-        "how much other work ran (`python -m benchmarks.ray_ingest`).",
+        "how much other work ran (`python -m benchmarks.ray_ingest`). Run order: "
+        f"{', '.join(data.get('order', ['local', '1', '2']))}.",
         "",
         "| run | wall s | docs/s | peak MiB (largest RSS / tree PSS) | documents | passages | "
         "load before / after |",
@@ -212,6 +217,15 @@ def report_lines(data: dict) -> list[str]:
             f"{row['passages']} | {row['load_before']} / {row['load_after']} |"
         )
     lines.append("")
+    seconds = {row["workers"]: row["seconds"] for row in rows}
+    if {None, 1, 2} <= seconds.keys():
+        lines += [
+            f"In this round 2 workers took {seconds[2] / seconds[1]:.2f}x the time of 1 worker "
+            f"and {seconds[2] / seconds[None]:.2f}x the in-process time (which already keeps "
+            "both cores busy: ONNX on every core, spaCy in a thread beside it); the load "
+            "average moved a lot during the runs, so read these as rough figures.",
+            "",
+        ]
     if fixed:
         lines += [
             f"Fixed cost of a Ray run (one article: start-up, model loading, shutdown): "
@@ -236,11 +250,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--articles", type=int, default=200, help="Slice size (0: all).")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", default="1,2", help="Ray worker counts to run.")
+    parser.add_argument(
+        "--order", default="local,1,2", help="Runs in order: local (in-process), worker counts."
+    )
+    parser.add_argument("--note", help="A sentence for the report (e.g. an earlier round).")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    workers = [int(n) for n in args.workers.split(",") if n]
-    result = run(args.folder, args.articles, args.seed, workers)
+    order = [n for n in args.order.split(",") if n]
+    if "local" not in order or not all(n == "local" or n.isdigit() for n in order):
+        parser.error("--order lists local and worker counts, e.g. local,1,2")
+    result = run(args.folder, args.articles, args.seed, order)
+    if args.note:
+        result["note"] = args.note
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
     sys.stdout.write(json.dumps(result) + "\n")

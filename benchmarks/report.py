@@ -492,7 +492,12 @@ def write_report(results: Path, out_dir: Path) -> Path:
     if "injection" in data:
         body += injection_section(data["injection"])
     # Sections whose benchmark module renders its own lines.
-    for key, module in (("embed", "embed_speed"), ("bulk", "bulk_ingest"), ("archive", "archive")):
+    for key, module in (
+        ("embed", "embed_speed"),
+        ("bulk", "bulk_ingest"),
+        ("archive", "archive"),
+        ("ray", "ray_ingest"),
+    ):
         if key in data:
             body += importlib.import_module(f"benchmarks.{module}").report_lines(data[key])
     text = [

@@ -14,6 +14,8 @@ Sections (results in benchmarks/results/*.json, one file a section):
             wall time and peak RSS, side by side (long: tens of minutes on 2 cores)
   archive   search / ask latency and throughput, add / remove latency and compaction on
             the BBC index over HTTP (builds that index first: long)
+  ray       `rag index --engine ray` with 1 and 2 workers against in-process `rag index` on
+            a seeded 200-article BBC slice (50 with --quick): wall time, docs/s, peak RSS
 
 Usage: python -m benchmarks.run [--quick] [--only SECTION,...] [--dataset DIR]
 """
@@ -46,6 +48,7 @@ SECTIONS = (
     "embed",
     "bulk",
     "archive",
+    "ray",
 )
 DEFAULT_DATASET = ROOT.parent / "shared" / "datasets" / "scifact"
 BBC = ROOT.parent / "shared" / "datasets" / "bbc-news"
@@ -315,6 +318,15 @@ def section_archive(work: Path, quick: bool) -> dict:
     return json.loads(out.read_text("utf-8"))
 
 
+def section_ray(work: Path, quick: bool) -> dict:
+    """A slice: a whole-archive run takes 15+ minutes per configuration on 2 cores."""
+    out = work / "ray.json"
+    args = ["-m", "benchmarks.ray_ingest", "--folder", str(BBC), "--out", str(out)]
+    args += ["--articles", "50" if quick else "200"]
+    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return json.loads(out.read_text("utf-8"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="Small sizes: a few minutes.")
@@ -344,6 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "embed": section_embed,
         "bulk": section_bulk,
         "archive": section_archive,
+        "ray": section_ray,
     }
     work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     meta = {"machine": machine(), "quick": args.quick, "sections": {}}

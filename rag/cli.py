@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,8 +21,13 @@ from rag.retrieval.filters import Filters
 from rag.services import index_target, make_annotator
 from rag.wire.answers import Answer
 
+if TYPE_CHECKING:
+    from rag.index.store import IndexStore
+    from rag.ingest.loaders import SeedLoad
+
 logger = logging.getLogger("rag")
 PROGRESS_HELP = "Show counts and time left on stderr [default: when it is a terminal]."
+RAY_OPTIONS = ("workers", "ray_address", "parquet")  # of `rag index`, with --engine ray only
 PARTIAL_EXIT = 3  # the command did its work, but left some input out (listed on stderr)
 
 
@@ -106,6 +111,20 @@ def main(ctx: click.Context) -> None:
 @click.option("--if-stale", is_flag=True, help="Only rebuild when missing, stale or damaged.")
 @click.option("--discard-added", is_flag=True, help="Drop articles added with `rag add`.")
 @click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    help="local: this process; ray: read and embed on Ray Data workers, via Parquet "
+    "(needs the `ray` extra).",
+)
+@click.option("--workers", type=click.IntRange(1), help="Ray workers (one model each) [1].")
+@click.option("--ray-address", help="A running Ray cluster to use [default: start one here].")
+@click.option(
+    "--parquet",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the embedded documents (Parquet) in this folder (`rag load-parquet` reads it).",
+)
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -114,12 +133,19 @@ def index_command(
     if_stale: bool,
     discard_added: bool,
     progress: bool | None,
+    **engine: Any,
 ) -> None:
     """Build the index from the seeds folder and its sub-folders (articles added later are
     kept). Files that cannot be read are skipped and listed; the exit status is then 3."""
     from rag.index.maintain import compact, rebuild, staleness
     from rag.ingest.loaders import load_seeds
 
+    if engine["engine"] == "local" and any(engine[k] for k in RAY_OPTIONS):
+        raise click.UsageError("--workers, --ray-address and --parquet need --engine ray")
+    if engine["engine"] == "ray":
+        from rag.index.ray_ingest import require_ray
+
+        require_ray()  # before loading any model
     settings = _settings(ctx, seeds_dir=seeds, index_dir=out)
     target = _target(ctx, settings)
     if if_stale:
@@ -134,16 +160,19 @@ def index_command(
                 click.echo(f"compacted: {len(compacted.documents)} documents")
             return
         click.echo(f"building the index from {settings.seeds_dir} ({stale.reason})")
-    loaded = load_seeds(settings.seeds_dir)
-    for name, encoding in loaded.decoded:
-        click.echo(f"note: {name} is not UTF-8; read it as {encoding}", err=True)
-    store = rebuild(
-        target,
-        settings.seeds_dir,
-        keep_added=not discard_added,
-        progress=_show_progress(progress),
-        loaded=loaded,
-    )
+    if engine["engine"] == "ray":
+        store, loaded = _index_on_ray(settings, target, keep_added=not discard_added, **engine)
+        _note_decoded(loaded.decoded)
+    else:
+        loaded = load_seeds(settings.seeds_dir)
+        _note_decoded(loaded.decoded)
+        store = rebuild(
+            target,
+            settings.seeds_dir,
+            keep_added=not discard_added,
+            progress=_show_progress(progress),
+            loaded=loaded,
+        )
     click.echo(
         f"indexed {len(store.documents)} documents, {len(store.passages)} passages "
         f"into {settings.index_dir}"
@@ -154,6 +183,59 @@ def index_command(
         for skipped in loaded.skipped:
             click.echo(f"  {skipped.file}: {skipped.reason}", err=True)
         ctx.exit(PARTIAL_EXIT)
+
+
+def _note_decoded(decoded: list[tuple[str, str]]) -> None:
+    for name, encoding in decoded:
+        click.echo(f"note: {name} is not UTF-8; read it as {encoding}", err=True)
+
+
+def _index_on_ray(
+    settings: Settings,
+    target: IndexTarget,
+    *,
+    keep_added: bool,
+    engine: str,
+    workers: int | None,
+    ray_address: str | None,
+    parquet: Path | None,
+) -> tuple[IndexStore, SeedLoad]:
+    """`rag index --engine ray`: the settings become each Ray worker's embedder spec."""
+    from rag.index.ray_ingest import EmbedSpec, RayOptions, ray_rebuild
+    from rag.services import chunker_params
+
+    spec = EmbedSpec(
+        model=settings.embed_model,
+        backend=settings.embed_backend,
+        threads=settings.embed_threads,
+        sentence_vectors=settings.sentence_vectors,
+        annotate=target.annotator is not None,
+        chunker=chunker_params(settings),
+        fingerprint=target.embedder.fingerprint,
+    )
+    options = RayOptions(workers=workers or 1, address=ray_address)
+    count = f"{options.workers} worker{'s' if options.workers > 1 else ''}"
+    click.echo(f"reading and embedding on Ray ({count})", err=True)
+    return ray_rebuild(
+        target, settings.seeds_dir, spec, options, keep_added=keep_added, parquet_dir=parquet
+    )
+
+
+@main.command("load-parquet")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Index folder [RAG_INDEX_DIR].")
+@click.pass_context
+def load_parquet_command(ctx: click.Context, folder: Path, out: Path | None) -> None:
+    """Replace the index with the embedded documents in FOLDER (Parquet written by
+    `rag index --engine ray --parquet FOLDER`, here or on a cluster), without re-embedding."""
+    from rag.index.maintain import load_parquet
+
+    settings = _settings(ctx, index_dir=out)
+    store = load_parquet(_target(ctx, settings), folder)
+    click.echo(
+        f"loaded {len(store.documents)} documents, {len(store.passages)} passages "
+        f"into {settings.index_dir}"
+    )
 
 
 @main.command("add")

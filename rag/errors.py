@@ -87,3 +87,9 @@ class GenerativeDisabled(InvalidInput):
     """The generative mode was asked for, but this server has no chat model configured."""
 
     code = "generative_disabled"
+
+
+class EngineUnavailable(RagError):
+    """An optional engine (Ray, pyarrow for Parquet) is not installed, or cannot be reached."""
+
+    status, code = 503, "engine_unavailable"

@@ -313,7 +313,7 @@ def build_store(
     """A store over the documents (the first of each content). With a `checkpoint` the
     embedding is saved every `part_documents` documents and an interrupted build's saved
     work is reused."""
-    unique = list({d.content_sha256: d for d in reversed(documents)}.values())[::-1]
+    unique = unique_by_content(documents)
     if checkpoint is None:
         embedded = embed_documents(unique, embedder, params, progress=progress, annotator=annotator)
     else:
@@ -333,6 +333,32 @@ def build_store(
         embedded.sentence_vectors,
         embedding=embedding_info(embedder),
         chunker=chunker_info(params),
+        index_type=index_type,
+        created_at=None,
+    )
+
+
+def unique_by_content(documents: Sequence[Document]) -> list[Document]:
+    """One document per content (sha256 of the cleaned text): the first one given, placed
+    where that content last occurs (the order builds have always used)."""
+    return list({d.content_sha256: d for d in reversed(documents)}.values())[::-1]
+
+
+def store_from_embedded(
+    embedded: EmbeddedDocuments,
+    *,
+    embedding: EmbeddingInfo,
+    chunker: ChunkerInfo,
+    index_type: IndexType = "auto",
+) -> IndexStore:
+    """A store over rows embedded beforehand (e.g. read from Parquet made by a bulk ingest)."""
+    return _assembled(
+        embedded.documents,
+        embedded.passages,
+        embedded.passage_vectors,
+        embedded.sentence_vectors,
+        embedding=embedding,
+        chunker=chunker,
         index_type=index_type,
         created_at=None,
     )

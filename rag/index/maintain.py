@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.embedding import Embedder
-from rag.errors import IndexMissing, IndexNotReady
+from rag.errors import IndexMismatch, IndexMissing, IndexNotReady
 from rag.index.atomic import writer_lock
 from rag.index.build import (
     PART_DOCUMENTS,
@@ -24,11 +24,13 @@ from rag.index.build import (
     chunker_info,
     compacted,
     embedding_info,
+    store_from_embedded,
     with_documents,
     without_documents,
     worth_compacting,
 )
 from rag.index.checkpoint import BuildKey, Checkpoint, checkpoint_dir
+from rag.index.manifest import ChunkerInfo, EmbeddingInfo
 from rag.index.segments import (
     last_sequence,
     read_segments,
@@ -75,7 +77,7 @@ class IndexTarget:
         )
 
 
-def _carried_over(directory: Path) -> list[Document]:
+def carried_over(directory: Path) -> list[Document]:
     """Articles added with `rag add` to the current index, kept across a rebuild."""
     try:
         return [d for d in read_documents(directory) if d.origin == "added"]
@@ -103,7 +105,7 @@ def rebuild(
     documents = list(loaded.documents)
     with writer_lock(target.directory):
         if keep_added:
-            documents += _carried_over(target.directory)
+            documents += carried_over(target.directory)
         annotator = target.annotator.name if target.annotator else None
         key = BuildKey(
             embedding=embedding_info(target.embedder),
@@ -133,6 +135,62 @@ def rebuild(
         saved = save_store(store, target.directory)
         checkpoint.discard()
         return saved
+
+
+def load_parquet(target: IndexTarget, folder: Path) -> IndexStore:
+    """Replace the index with the embedded documents of a Parquet folder (written by
+    `rag index --engine ray`, here or on a cluster), without re-embedding."""
+    from rag.index.parquet import read_embedded, read_info
+
+    info = read_info(folder)
+    check_embedded_compatible(target, info.embedding, info.chunker, folder)
+    embedded = read_embedded(folder)
+    with writer_lock(target.directory):
+        return install_embedded(target, embedded, seeds=info.seeds, annotator=info.annotator)
+
+
+def check_embedded_compatible(
+    target: IndexTarget, embedding: EmbeddingInfo, chunker: ChunkerInfo, origin: Path
+) -> None:
+    """Rows embedded elsewhere must come from the model that embeds the questions here, and
+    be cut as the settings cut passages (or the index would not load)."""
+    wanted = embedding_info(target.embedder)
+    if embedding != wanted:
+        raise IndexMismatch(
+            f"{origin} was embedded by {embedding.model} (weights {embedding.fingerprint[:12]}, "
+            f"sentence vectors {embedding.sentence_vectors}); these settings embed questions "
+            f"with {wanted.model} (weights {wanted.fingerprint[:12]}, sentence vectors "
+            f"{wanted.sentence_vectors})"
+        )
+    if chunker != chunker_info(target.params):
+        raise IndexMismatch(
+            f"{origin} holds passages of {chunker.min_words}-{chunker.max_words} words; the "
+            f"settings ask for {target.params.min_words}-{target.params.max_words} "
+            "(RAG_CHUNK_MIN_WORDS, RAG_CHUNK_MAX_WORDS)"
+        )
+
+
+def install_embedded(
+    target: IndexTarget,
+    embedded: EmbeddedDocuments,
+    *,
+    seeds: dict[str, str] | None,
+    annotator: str | None,
+) -> IndexStore:
+    """Swap in an index over rows embedded beforehand, as `rebuild` swaps in a build. Call
+    with the writer lock held."""
+    store = store_from_embedded(
+        embedded,
+        embedding=embedding_info(target.embedder),
+        chunker=chunker_info(target.params),
+        index_type=target.index_type,
+    )
+    store = replace(
+        store,
+        manifest=store.manifest.model_copy(update={"seeds": seeds, "annotator": annotator}),
+        sequence=_last_write(target.directory),
+    )
+    return save_store(store, target.directory)
 
 
 def _last_write(directory: Path) -> int:

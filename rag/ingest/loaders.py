@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -230,44 +231,65 @@ def documents_from_file(
     return FileLoad(documents, skipped, encoding)
 
 
-def load_seeds(seeds_dir: Path) -> SeedLoad:
-    """Every article in the seeds folder, with the manifest's metadata where it has an entry.
-    A file, line or entry that cannot be read is skipped with its reason; the rest load."""
-    manifest = read_seed_manifest(seeds_dir)
+@dataclass(frozen=True)
+class SeedFile:
+    """One file of a seeds folder, read on its own: its sha256 (None when it could not be
+    read), its articles, what was left out of it and why, the encoding it was read in."""
+
+    name: str
+    sha256: str | None
+    documents: list[Document]
+    skipped: list[Skipped]
+    encoding: str | None = None
+
+
+def read_seed_file(seeds_dir: Path, path: Path, manifest: dict[str, SeedEntry]) -> SeedFile:
+    """One file of the seeds folder, with the manifest's metadata where it has an entry.
+    Independent of the other files, so files may be read in any order or place."""
+    name = seed_name(seeds_dir, path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return SeedFile(name, None, [], [Skipped(name, f"cannot read it: {exc.strerror}")])
+    sha256 = sha256_bytes(data)
+    entry = manifest.get(name)
+    try:
+        meta = DocumentMeta.model_validate(entry, from_attributes=True) if entry else DocumentMeta()
+        document_id = entry.id if entry else _seed_id(name)
+        loaded = documents_from_file(data, name, meta, origin="seed", document_id=document_id)
+    except IngestError as exc:
+        return SeedFile(name, sha256, [], [Skipped(name, str(exc))])
+    return SeedFile(name, sha256, loaded.documents, loaded.skipped, loaded.encoding)
+
+
+def merged_seed_files(read: Iterable[SeedFile]) -> SeedLoad:
+    """The files of a seeds folder, read, in folder order -> what the folder gave; an id
+    already used by an earlier file is left out with its reason."""
     documents: dict[str, Document] = {}
     skipped: list[Skipped] = []
     decoded: list[tuple[str, str]] = []
     files: dict[str, str] = {}
-    for path in seed_files(seeds_dir):
-        name = seed_name(seeds_dir, path)
-        try:
-            data = path.read_bytes()
-            files[name] = sha256_bytes(data)
-            entry = manifest.get(name)
-            meta = (
-                DocumentMeta.model_validate(entry, from_attributes=True)
-                if entry
-                else DocumentMeta()
-            )
-            document_id = entry.id if entry else _seed_id(name)
-            loaded = documents_from_file(data, name, meta, origin="seed", document_id=document_id)
-        except OSError as exc:
-            skipped.append(Skipped(name, f"cannot read it: {exc.strerror}"))
-            continue
-        except IngestError as exc:
-            skipped.append(Skipped(name, str(exc)))
-            continue
-        if loaded.encoding not in ("utf-8", "utf-16"):
-            decoded.append((name, loaded.encoding))
-        skipped += loaded.skipped
-        for document in loaded.documents:
+    for seed_file in read:
+        if seed_file.sha256 is not None:
+            files[seed_file.name] = seed_file.sha256
+        if seed_file.encoding not in (None, "utf-8", "utf-16"):
+            decoded.append((seed_file.name, seed_file.encoding))
+        skipped += seed_file.skipped
+        for document in seed_file.documents:
             if document.id in documents:
-                skipped.append(Skipped(name, f"id {document.id!r} is already used"))
+                skipped.append(Skipped(seed_file.name, f"id {document.id!r} is already used"))
             else:
                 documents[document.id] = document
     return SeedLoad(
         documents=list(documents.values()), skipped=skipped, decoded=decoded, files=files
     )
+
+
+def load_seeds(seeds_dir: Path) -> SeedLoad:
+    """Every article in the seeds folder, with the manifest's metadata where it has an entry.
+    A file, line or entry that cannot be read is skipped with its reason; the rest load."""
+    manifest = read_seed_manifest(seeds_dir)
+    return merged_seed_files(read_seed_file(seeds_dir, p, manifest) for p in seed_files(seeds_dir))
 
 
 def _seed_id(name: str) -> str:

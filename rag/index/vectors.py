@@ -122,6 +122,16 @@ class VectorTable:
     def all(self) -> np.ndarray:
         return np.vstack([all_vectors(self.base), all_vectors(self.tail)])
 
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The vectors of these rows, in the order given."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros((len(rows), self.d), dtype=np.float32)
+        cut = int(self.base.ntotal)
+        for index, inside, offset in ((self.base, rows < cut, 0), (self.tail, rows >= cut, cut)):
+            if inside.any():
+                out[inside] = index.reconstruct_batch(rows[inside] - offset)
+        return out
+
     def search(
         self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

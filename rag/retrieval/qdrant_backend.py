@@ -91,8 +91,15 @@ def open_client(options: QdrantOptions) -> QdrantClient:
         ) from None
     try:
         if options.url:
-            client = QdrantClient(url=options.url, api_key=options.api_key, timeout=options.timeout)
-            client.get_collections()  # fail now, with the address, not at the first question
+            # The client's own version check runs in a thread and only warns; asking for
+            # the collections fails now, with the address, not at the first question.
+            client = QdrantClient(
+                url=options.url,
+                api_key=options.api_key,
+                timeout=options.timeout,
+                check_compatibility=False,
+            )
+            client.get_collections()
             return client
         # The service searches from a thread pool; local mode's SQLite file must allow it
         # (calls are serialised by QdrantBackend's lock).

@@ -20,6 +20,7 @@ from benchmarks.latency import percentiles
 from rag.embedding import make_embedder
 from rag.index.maintain import IndexTarget
 from rag.ingest.chunking import ChunkerParams
+from rag.retrieval.filters import NO_FILTERS
 from rag.retrieval.retriever import HybridRetriever
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,49 @@ def _stages(retriever: HybridRetriever, questions: list[str], vectors, rounds: i
     return {name: percentiles(values) for name, values in stages.items()}
 
 
+def fusion_agreement(
+    store, embedder, questions: list[str], vectors, k: int = 5
+) -> dict[str, float]:
+    """How often Qdrant's server-side fusion (`prefetch` dense + BM25, then RRF) returns
+    our hybrid top k: the share of passages in common, averaged over the questions.
+    Two variants: RRF over those two rankings, and the same two fused by our RRF (k 60),
+    which Qdrant's formula 1/(k' - 1 + rank) matches at k' = 61."""
+    from qdrant_client.http import models
+
+    from rag.retrieval.fusion import reciprocal_rank_fusion
+    from rag.retrieval.qdrant_backend import DENSE, SPARSE, QdrantBackend, QdrantOptions
+    from rag.retrieval.sparse import query_vector
+
+    backend = QdrantBackend.open(QdrantOptions(path=":memory:"), store)
+    ours = HybridRetriever(store, embedder, backend=backend)
+    same_server, same_two = [], []
+    for question, vector in zip(questions, vectors, strict=True):
+        reference = [h.passage.passage_id for h in ours.search(question, k, query_vector=vector)]
+        sparse = query_vector(question)
+        prefetch = [models.Prefetch(query=vector.tolist(), using=DENSE, limit=POOL)]
+        if sparse.indices:
+            bm25 = models.SparseVector(indices=sparse.indices, values=sparse.values)
+            prefetch.append(models.Prefetch(query=bm25, using=SPARSE, limit=POOL))
+        fused = backend._call(
+            "query_points",
+            backend.passages,
+            prefetch=prefetch,
+            query=models.RrfQuery(rrf=models.Rrf(k=61)),
+            limit=k,
+            with_payload=["passage_id"],
+        ).points
+        server = [p.payload["passage_id"] for p in fused]
+        dense = [m.passage_id for m in backend.dense(vector, POOL, NO_FILTERS)]
+        lexical = [m.passage_id for m in backend.lexical(question, POOL, NO_FILTERS)]
+        two = [key for key, _ in reciprocal_rank_fusion([dense, lexical], k=60, limit=k)]
+        same_server.append(len(set(server) & set(reference)) / k)
+        same_two.append(len(set(server) & set(two)) / k)
+    return {
+        "server RRF vs our three-way hybrid": round(sum(same_server) / len(same_server), 3),
+        "server RRF vs our RRF of the same two rankings": round(sum(same_two) / len(same_two), 3),
+    }
+
+
 def measure(index: Path, kinds: list[str], questions: list[str], rounds: int) -> dict:
     embedder = make_embedder("all-MiniLM-L6-v2", "onnx", sentence_vectors="separate")
     store = IndexTarget(index, embedder, ChunkerParams()).load()
@@ -83,6 +127,8 @@ def measure(index: Path, kinds: list[str], questions: list[str], rounds: int) ->
         retriever, ready_s = _retriever(kind, store, embedder)
         timings = _stages(retriever, questions, vectors, rounds)
         report["backends"][kind] = {"ready_s": round(ready_s, 2), **timings}
+    if "qdrant" in kinds:
+        report["fusion agreement@5"] = fusion_agreement(store, embedder, questions, vectors)
     return report
 
 

@@ -195,7 +195,14 @@ class QdrantBackend:
             shards=options.shards,
             replicas=options.replicas,
         )
-        return backend.for_store(store)
+        backend.for_store(store)
+        logger.info(
+            "search backend: Qdrant at %s, %d documents in collections %s_*",
+            options.url or options.path or ":memory:",
+            len(backend._indexed),
+            options.prefix,
+        )
+        return backend
 
     # --- collections -----------------------------------------------------------------------
 
@@ -224,21 +231,20 @@ class QdrantBackend:
                 self._call("delete_collection", name)
             stored = None
         if stored is None:
+            # Collections an operator made beforehand (quantization, on-disk storage) are
+            # used as they are; only missing ones are created.
             dense = {DENSE: models.VectorParams(size=dimension, distance=models.Distance.COSINE)}
             common = {"shard_number": shards, "replication_factor": replicas}
-            self._call(
-                "create_collection",
-                self.passages,
-                vectors_config=dense,
-                sparse_vectors_config={
-                    SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)
-                },
-                **common,
-            )
-            self._call("create_collection", self.sentences, vectors_config=dense, **common)
-            self._call("create_collection", self.documents, vectors_config={}, **common)
-            if not self._local:  # local mode has no payload indexes (it scans)
-                for collection in (self.passages, self.sentences, self.documents):
+            sparse = {SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)}
+            wanted = {
+                self.passages: {"vectors_config": dense, "sparse_vectors_config": sparse},
+                self.sentences: {"vectors_config": dense},
+                self.documents: {"vectors_config": {}},
+            }
+            for collection, config in wanted.items():
+                if not self._call("collection_exists", collection):
+                    self._call("create_collection", collection, **config, **common)
+                if not self._local:  # local mode has no payload indexes (it scans)
                     for field, schema in INDEXED_FIELDS.items():
                         self._call("create_payload_index", collection, field, field_schema=schema)
             stored = {"settings": settings, "tokens": 0.0, "count": 0}

@@ -49,6 +49,9 @@ class HybridRetriever:
         self._rrf_k = rrf_k
         self._sentence_weight = sentence_weight
         self.backend: SearchBackend = backend or FaissBackend(store, lexical)
+        # The in-process backend is searched by row: no round trip through passage ids,
+        # so the default path costs what it did before backends existed.
+        self._by_rows = self.backend if isinstance(self.backend, FaissBackend) else None
 
     def for_store(self, store: IndexStore) -> HybridRetriever:
         """A retriever over `store`, its backend brought in step (the default backend
@@ -72,12 +75,17 @@ class HybridRetriever:
         mask = self.store.live if allowed is None else self.store.live & allowed
         return None if mask.all() else mask
 
-    def _rows_mask(self, allowed: np.ndarray) -> FaissBackend:
-        """The default backend, for a search restricted by a row mask (`allowed`): only
-        it searches by rows; other backends take `filters`."""
-        if not isinstance(self.backend, FaissBackend):
+    def _rows_mask(
+        self, allowed: np.ndarray | None, filters: Filters
+    ) -> tuple[FaissBackend | None, np.ndarray | None]:
+        """The in-process backend and the row mask to search it with (`allowed`, else the
+        filters' rows); (None, None) for a backend that takes filters. A row mask is
+        refused by the others."""
+        if self._by_rows is not None:
+            return self._by_rows, allowed if allowed is not None else self._by_rows.mask(filters)
+        if allowed is not None:
             raise ValueError(f"the {self.backend.name} backend takes filters, not row masks")
-        return self.backend
+        return None, None
 
     def _passage_rows(self, matches: list[PassageMatch]) -> list[tuple[int, float]]:
         # A passage the snapshot does not hold (written after it) is left out.
@@ -93,8 +101,9 @@ class HybridRetriever:
         filters: Filters = NO_FILTERS,
     ) -> list[tuple[int, float]]:
         """Passages by embedding similarity: (row, score) best first."""
-        if allowed is not None:
-            return self._rows_mask(allowed).dense_rows(query_vector, k, allowed)
+        rows, mask = self._rows_mask(allowed, filters)
+        if rows is not None:
+            return rows.dense_rows(query_vector, k, mask)
         return self._passage_rows(self.backend.dense(query_vector, k, filters))
 
     def sentences(
@@ -106,8 +115,9 @@ class HybridRetriever:
         filters: Filters = NO_FILTERS,
     ) -> list[tuple[int, float]]:
         """Sentences by embedding similarity: (sentence row, score) best first."""
-        if allowed is not None:
-            return self._rows_mask(allowed).sentence_rows(query_vector, k, allowed)
+        rows, mask = self._rows_mask(allowed, filters)
+        if rows is not None:
+            return rows.sentence_rows(query_vector, k, mask)
         found = []
         for match in self.backend.dense_sentences(query_vector, k, filters):
             row = self.store.row_of(match.passage_id)
@@ -143,8 +153,9 @@ class HybridRetriever:
         filters: Filters = NO_FILTERS,
     ) -> list[tuple[int, float]]:
         """Passages by BM25: (row, score) best first."""
-        if allowed is not None:
-            return self._rows_mask(allowed).lexical_rows(query, k, allowed)
+        rows, mask = self._rows_mask(allowed, filters)
+        if rows is not None:
+            return rows.lexical_rows(query, k, mask)
         return self._passage_rows(self.backend.lexical(query, k, filters))
 
     def search(

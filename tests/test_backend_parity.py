@@ -423,7 +423,7 @@ def test_the_default_backend_never_imports_qdrant(seed_index_dir, tmp_path):
     assert done.returncode == 0, done.stderr.decode()[-2000:]
 
 
-def test_qdrant_option_errors_are_clear(tmp_path):
+def test_qdrant_option_errors_are_clear():
     from rag.errors import IndexNotReady
     from rag.retrieval.qdrant_backend import open_client
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,6 +21,8 @@ MASKS_KEPT = 16  # filter masks remembered per snapshot (one search asks three t
 class _State:
     store: IndexStore
     lexical: LexicalIndex
+    # Filters -> row mask over this state's rows, filled as searches ask.
+    masks: dict[Filters, np.ndarray | None] = field(default_factory=dict, compare=False)
 
 
 class FaissBackend:
@@ -33,7 +35,6 @@ class FaissBackend:
 
     def __init__(self, store: IndexStore, lexical: LexicalIndex | None = None) -> None:
         self._state = _State(store, lexical or LexicalIndex([p.text for p in store.passages]))
-        self._masks: dict[tuple[int, Filters], np.ndarray | None] = {}
 
     @property
     def store(self) -> IndexStore:
@@ -65,12 +66,14 @@ class FaissBackend:
     def mask(self, filters: Filters) -> np.ndarray | None:
         """`searchable` for the rows the filters admit; remembered per snapshot."""
         state = self._state
-        key = (id(state), filters)
-        if key not in self._masks:
-            if len(self._masks) >= MASKS_KEPT:
-                self._masks.clear()
-            self._masks[key] = self.searchable(allowed_rows(state.store, filters))
-        return self._masks[key]
+        if filters not in state.masks:
+            if len(state.masks) >= MASKS_KEPT:
+                state.masks.clear()
+            live = state.store.live
+            allowed = allowed_rows(state.store, filters)
+            mask = live if allowed is None else live & allowed
+            state.masks[filters] = None if mask.all() else mask
+        return state.masks[filters]
 
     def dense_rows(
         self, vector: np.ndarray, k: int, mask: np.ndarray | None

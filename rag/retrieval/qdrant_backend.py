@@ -178,7 +178,7 @@ class QdrantBackend:
         # Local mode is not thread-safe; a server handles concurrency itself.
         self._local = local
         self._lock = threading.RLock()
-        self._sync_lock = threading.Lock()
+        self._sync_lock = threading.RLock()  # writes and syncs, one at a time
         self._indexed: dict[str, str] = {}  # document id -> content_sha256
         self._tokens = 0.0  # BM25 length statistics of every passage upserted
         self._count = 0
@@ -339,7 +339,8 @@ class QdrantBackend:
         passage_vectors: np.ndarray,
         sentence_vectors: np.ndarray,
     ) -> None:
-        self._write(documents, passages, passage_vectors, sentence_vectors, count_lengths=True)
+        with self._sync_lock:
+            self._write(documents, passages, passage_vectors, sentence_vectors, count_lengths=True)
 
     def _write(
         self,
@@ -419,10 +420,15 @@ class QdrantBackend:
         self._indexed.update((d, document.content_sha256) for d, document in by_id.items())
 
     def delete(self, document_ids: Sequence[str]) -> None:
-        from qdrant_client.http import models
 
         if not document_ids:
             return
+        with self._sync_lock:
+            self._delete(document_ids)
+
+    def _delete(self, document_ids: Sequence[str]) -> None:
+        from qdrant_client.http import models
+
         selector = models.FilterSelector(
             filter=models.Filter(
                 must=[

@@ -429,3 +429,30 @@ def test_qdrant_option_errors_are_clear():
 
     with pytest.raises(IndexNotReady, match="cannot open Qdrant at http://127.0.0.1:9"):
         open_client(QdrantOptions(url="http://127.0.0.1:9", timeout=1))
+
+
+@pytest.mark.slow
+@pytest.mark.live
+def test_rag_serve_on_qdrant_answers_tehran_with_the_default_citations(
+    seed_index_dir, tmp_path, client
+):
+    """`RAG_INDEX_BACKEND=qdrant rag serve`, what `make run` runs, in a child process."""
+    import httpx
+
+    from rag.child_server import free_port, serving
+
+    index = tmp_path / "served"  # `client` serves tmp_path / "index"
+    shutil.copytree(seed_index_dir, index)
+    port = free_port()
+    env = {
+        "RAG_INDEX_DIR": str(index),
+        "RAG_PORT": str(port),
+        "RAG_INDEX_BACKEND": "qdrant",
+        "HF_HUB_OFFLINE": "1",
+    }
+    with serving(["-m", "rag", "serve"], port, "/api/health", env=env) as server:
+        served = httpx.post(f"{server.url}/api/ask", json={"question": TEHRAN}, timeout=60)
+    default = client.post("/api/ask", json={"question": TEHRAN}).json()
+    assert served.status_code == 200
+    assert served.json()["citations"] == default["citations"]
+    assert served.json()["answer"] == default["answer"]

@@ -78,7 +78,8 @@ def fusion_agreement(
     from qdrant_client.http import models
 
     from rag.retrieval.fusion import reciprocal_rank_fusion
-    from rag.retrieval.qdrant_backend import DENSE, SPARSE, QdrantBackend, QdrantOptions
+    from rag.retrieval.qdrant_backend import QdrantBackend, QdrantOptions
+    from rag.retrieval.qdrant_schema import DENSE, SPARSE
     from rag.retrieval.sparse import query_vector
 
     backend = QdrantBackend.open(QdrantOptions(path=":memory:"), store)

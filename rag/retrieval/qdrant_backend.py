@@ -12,8 +12,9 @@ Three collections, named from a prefix:
 - `<prefix>_documents`: no vectors; one point per indexed document (`content_sha256`) and
   one settings point (what the collections were built with, the BM25 length statistics).
 
-Filters become Qdrant payload filters; deletes are by filter on `document_id`. Point ids
-are UUIDv5 of the passage id (and sentence ordinal), so a re-upsert replaces. The index
+Filters become Qdrant payload filters and point ids are UUIDv5 of the passage id (and
+sentence ordinal), so a re-upsert replaces (`qdrant_schema.py`); deletes are by filter on
+`document_id`. The index
 directory stays the record; `for_store` brings the collections in step with it by
 document (what is new or changed is upserted, what is gone is deleted).
 
@@ -25,143 +26,38 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.errors import IndexNotReady
 from rag.index.store import IndexStore
 from rag.retrieval.backend import PassageMatch, SentenceMatch, StoredPassage
-from rag.retrieval.filters import Filters, published_day
-from rag.retrieval.sparse import ENCODING, passage_tokens, passage_vector, query_vector
+from rag.retrieval.filters import Filters
+from rag.retrieval.qdrant_schema import (
+    DENSE,
+    INDEXED_FIELDS,
+    SETTINGS_POINT,
+    SPARSE,
+    QdrantOptions,
+    batches,
+    build_settings,
+    document_payload,
+    document_point_id,
+    open_client,
+    passage_point_id,
+    payload_filter,
+    sentence_point_id,
+)
+from rag.retrieval.sparse import passage_tokens, passage_vector, query_vector
 from rag.types import Document, Passage
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
-    from qdrant_client.http import models
 
 logger = logging.getLogger(__name__)
 
-DENSE = "dense"
-SPARSE = "bm25"
-BATCH = 256  # points per upsert request
-INDEXED_FIELDS = {"document_id": "keyword", "outlet": "keyword", "published": "datetime"}
-_NAMESPACE = uuid.UUID("6f1c5a52-4d0e-4c43-9d3b-8f2b1b7e9a10")
-_SETTINGS_POINT = str(uuid.uuid5(_NAMESPACE, "rag:settings"))
-
-
-def passage_point_id(passage_id: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, passage_id))
-
-
-def sentence_point_id(passage_id: str, ordinal: int) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"{passage_id}#{ordinal}"))
-
-
-def document_point_id(document_id: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"document:{document_id}"))
-
-
-@dataclass(frozen=True)
-class QdrantOptions:
-    """Where the collections live and how a server creates them (local mode ignores
-    shards and replicas)."""
-
-    url: str | None = None
-    path: str | None = None  # a folder, or ":memory:"; used when `url` is None
-    api_key: str | None = None
-    prefix: str = "rag"
-    shards: int | None = None
-    replicas: int | None = None
-    timeout: int = 30
-
-
-def open_client(options: QdrantOptions) -> QdrantClient:
-    """A client for `options`; IndexNotReady (503) when Qdrant cannot be reached or the
-    local folder is held by another process."""
-    try:
-        from qdrant_client import QdrantClient
-    except ImportError:
-        raise IndexNotReady(
-            "RAG_INDEX_BACKEND=qdrant needs qdrant-client: pip install -e '.[qdrant]'"
-        ) from None
-    try:
-        if options.url:
-            # The client's own version check runs in a thread and only warns; asking for
-            # the collections fails now, with the address, not at the first question.
-            client = QdrantClient(
-                url=options.url,
-                api_key=options.api_key,
-                timeout=options.timeout,
-                check_compatibility=False,
-            )
-            client.get_collections()
-            return client
-        # The service searches from a thread pool; local mode's SQLite file must allow it
-        # (calls are serialised by QdrantBackend's lock).
-        return QdrantClient(path=options.path or ":memory:", force_disable_check_same_thread=True)
-    except Exception as exc:  # connection, lock and protocol errors all mean "not ready"
-        where = options.url or options.path
-        raise IndexNotReady(f"cannot open Qdrant at {where}: {exc}") from exc
-
-
-def build_settings(store: IndexStore) -> str:
-    """What the collections' contents depend on: rebuilt from scratch when it changes."""
-    m = store.manifest
-    return "|".join(
-        [
-            m.embedding.model,
-            m.embedding.fingerprint,
-            str(m.embedding.dimension),
-            m.embedding.sentence_vectors,
-            f"{m.chunker.min_words}-{m.chunker.max_words}-{m.chunker.splitter}",
-            ENCODING,
-        ]
-    )
-
-
-def payload_filter(filters: Filters) -> models.Filter | None:
-    """`Filters` as a Qdrant payload filter (None: no condition)."""
-    from qdrant_client.http import models
-
-    must: list[Any] = []
-    if filters.document_ids:
-        ids = sorted(filters.document_ids)
-        must.append(models.FieldCondition(key="document_id", match=models.MatchAny(any=ids)))
-    if filters.outlets:
-        outlets = sorted(filters.outlets)
-        must.append(models.FieldCondition(key="outlet", match=models.MatchAny(any=outlets)))
-    if filters.dated:
-        # A calendar day is stored as its midnight UTC: a day range is a closed datetime range.
-        low = _midnight(filters.published_from) if filters.published_from else None
-        high = _midnight(filters.published_to) if filters.published_to else None
-        must.append(
-            models.FieldCondition(key="published", range=models.DatetimeRange(gte=low, lte=high))
-        )
-    return models.Filter(must=must) if must else None
-
-
-def _midnight(day: Any) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _document_payload(document: Document) -> dict[str, Any]:
-    payload: dict[str, Any] = {"document_id": document.id}
-    if document.outlet:
-        payload["outlet"] = document.outlet.strip().casefold()
-    day = published_day(document.published)
-    if day is not None:
-        payload["published"] = _midnight(day).isoformat().replace("+00:00", "Z")
-    return payload
-
-
-def _batches(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), BATCH):
-        yield items[start : start + BATCH]
+__all__ = ["QdrantBackend", "QdrantOptions", "open_client"]
 
 
 class QdrantBackend:
@@ -256,13 +152,13 @@ class QdrantBackend:
     def _stored_settings(self) -> dict[str, Any] | None:
         if not self._call("collection_exists", self.documents):
             return None
-        found = self._call("retrieve", self.documents, ids=[_SETTINGS_POINT], with_payload=True)
+        found = self._call("retrieve", self.documents, ids=[SETTINGS_POINT], with_payload=True)
         return dict(found[0].payload) if found else None
 
     def _write_settings(self, payload: dict[str, Any]) -> None:
         from qdrant_client.http import models
 
-        point = models.PointStruct(id=_SETTINGS_POINT, vector={}, payload=payload)
+        point = models.PointStruct(id=SETTINGS_POINT, vector={}, payload=payload)
         self._call("upsert", self.documents, points=[point], wait=True)
 
     def _read_documents(self) -> dict[str, str]:
@@ -369,7 +265,7 @@ class QdrantBackend:
             self._tokens += sum(len(t) for t in tokens)
             self._count += len(passages)
         average = self._tokens / max(self._count, 1)
-        payloads = {d: _document_payload(document) for d, document in by_id.items()}
+        payloads = {d: document_payload(document) for d, document in by_id.items()}
         passage_points, sentence_points = [], []
         sentence_row = 0
         for passage, vector, passage_terms in zip(passages, passage_vectors, tokens, strict=True):
@@ -403,7 +299,7 @@ class QdrantBackend:
             (self.passages, passage_points),
             (self.sentences, sentence_points),
         ):
-            for batch in _batches(points):
+            for batch in batches(points):
                 self._call("upsert", collection, points=batch, wait=True)
         marks = [
             models.PointStruct(
@@ -413,7 +309,7 @@ class QdrantBackend:
             )
             for d, document in by_id.items()
         ]
-        for batch in _batches(marks):
+        for batch in batches(marks):
             self._call("upsert", self.documents, points=batch, wait=True)
         if count_lengths:
             self._write_settings(self._statistics())

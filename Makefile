@@ -32,10 +32,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e .
 	touch $@
 
-# Tests also run the generative mode on a real small model (SmolLM2, from PyPI).
+# Tests also run the generative mode on a real small model (SmolLM2, from PyPI), and the
+# Qdrant search backend in qdrant-client's local mode (the parity suite).
 $(TEST_STAMP): pyproject.toml $(STAMP)
-	@echo "==> [test 1/2] test tools, the generative mode (prebuilt llama.cpp: xllamacpp, 34 MB, nothing compiled) and Ray Data for bulk ingest"
-	$(BIN)/pip install -e ".[test,generative,ray]"
+	@echo "==> [test 1/2] test tools, the generative mode (prebuilt llama.cpp: xllamacpp, 34 MB, nothing compiled), Ray Data for bulk ingest and qdrant-client"
+	$(BIN)/pip install -e ".[test,generative,ray,qdrant]"
 	@echo "==> [test 2/2] the SmolLM2 chat model (98 MB, from PyPI)"
 	PIP=$(BIN)/pip scripts/install_models.sh smollm2
 	touch $@

@@ -411,7 +411,7 @@ def search_command(
         query,
         k or settings.top_k,
         mode=mode,  # type: ignore[arg-type]
-        allowed=retriever.rows_for(allowed_filters),
+        filters=allowed_filters,
     )
     results = SearchResults.from_hits(query, hits)
     if as_json:

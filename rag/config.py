@@ -62,6 +62,45 @@ class Settings(BaseSettings):
         "from 20,000 vectors; `flat`, `hnsw` or `ivf` force one "
         "(docs/architecture.md#vector-index-type).",
     )
+    index_backend: Literal["faiss", "qdrant"] = Field(
+        default="faiss",
+        description="What serves searches: `faiss` (the index directory's FAISS vectors and our "
+        "BM25, in process) or `qdrant` (the index directory's passages synchronised into Qdrant "
+        "collections, searched there: a server by `RAG_QDRANT_URL`, else qdrant-client's local "
+        "mode). Needs the `qdrant` extra (docs/deploy.md).",
+    )
+    qdrant_url: str | None = Field(
+        default=None,
+        description="Address of a Qdrant server or cluster, e.g. `http://qdrant:6333`; unset, "
+        "the local mode runs in process.",
+    )
+    qdrant_path: str | None = Field(
+        default=None,
+        description="Local mode only: a folder outside the index directory (which is replaced "
+        "whole on rebuilds) to keep the collections in, or unset for memory: they are filled "
+        "from the index directory at start (docs/deploy.md#local-mode).",
+    )
+    qdrant_api_key: SecretStr | None = Field(
+        default=None, description="API key of the Qdrant server (`RAG_QDRANT_URL`)."
+    )
+    qdrant_collection: str = Field(
+        default="rag",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Prefix of the Qdrant collections: `<prefix>_passages`, `_sentences`, "
+        "`_documents`.",
+    )
+    qdrant_shards: int | None = Field(
+        default=None,
+        ge=1,
+        description="Shards per collection when the service creates them on a server (default: "
+        "Qdrant's, one per node).",
+    )
+    qdrant_replicas: int | None = Field(
+        default=None,
+        ge=1,
+        description="Replication factor when the service creates the collections on a server "
+        "(default: Qdrant's, 1).",
+    )
     annotate_entities: bool = Field(
         default=True,
         description="Find people, organisations, places, dates and amounts in articles at "

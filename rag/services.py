@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from rag.answer.chat_models import Generator, make_generator
 from rag.answer.evidence import EvidenceEngine
@@ -30,6 +31,7 @@ from rag.index.maintain import (
 from rag.index.store import IndexStore
 from rag.ingest.chunking import ChunkerParams
 from rag.ingest.entities import Annotator, SpacyAnnotator
+from rag.retrieval.backend import SearchBackend
 from rag.retrieval.retriever import HybridRetriever
 from rag.types import Document
 from rag.wire.answers import AnswerMode
@@ -60,6 +62,33 @@ def index_target(
     )
 
 
+def open_search_backend(settings: Settings, store: IndexStore) -> SearchBackend | None:
+    """The search backend the settings ask for, in step with `store` (None: the default,
+    FAISS and our BM25 over the store itself). Qdrant is imported only here."""
+    if settings.index_backend == "faiss":
+        return None
+    from rag.retrieval.qdrant_backend import QdrantBackend, QdrantOptions
+
+    path = settings.qdrant_path
+    if path and path != ":memory:" and not settings.qdrant_url:
+        index_dir = settings.index_dir.resolve()
+        folder = Path(path).resolve()
+        if folder == index_dir or index_dir in folder.parents:
+            raise IndexNotReady(
+                f"RAG_QDRANT_PATH={path} is inside the index directory {settings.index_dir}, "
+                "which rebuilds and compactions replace whole; choose a folder beside it"
+            )
+    options = QdrantOptions(
+        url=settings.qdrant_url,
+        path=path,
+        api_key=settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None,
+        prefix=settings.qdrant_collection,
+        shards=settings.qdrant_shards,
+        replicas=settings.qdrant_replicas,
+    )
+    return QdrantBackend.open(options, store)
+
+
 def make_annotator(settings: Settings) -> Annotator | None:
     """The typed-span annotator new articles go through (loads spaCy on first use)."""
     return SpacyAnnotator() if settings.annotate_entities else None
@@ -82,6 +111,7 @@ class Services:
         self._write_lock = threading.Lock()
         self._compacting = threading.Lock()
         self._generator_lock = threading.Lock()
+        self._search_backend: SearchBackend | None = None  # opened with the first snapshot
         self._generator: Generator | None = generator
         self._system_prompt: str | None = None
 
@@ -125,6 +155,7 @@ class Services:
                 candidates=self.settings.candidates,
                 rrf_k=self.settings.rrf_k,
                 sentence_weight=self.settings.sentence_weight,
+                backend=self._backend_for(store),
             )
             bank = None
         else:
@@ -135,6 +166,14 @@ class Services:
         )
         answerer = ExtractiveAnswerer(engine)
         return Snapshot(store=store, retriever=retriever, answerer=answerer)
+
+    def _backend_for(self, store: IndexStore) -> SearchBackend | None:
+        """An external backend (Qdrant) is opened once and brought in step with each new
+        snapshot; the default one is made per snapshot by the retriever."""
+        if self._search_backend is None:
+            self._search_backend = open_search_backend(self.settings, store)
+            return self._search_backend
+        return self._search_backend.for_store(store)
 
     def _install(self, store: IndexStore) -> None:
         self._snapshot = self._snapshot_for(store, self._snapshot)

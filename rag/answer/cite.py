@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rag.answer.corroborate import CorroborationPolicy, corroborating
+from rag.answer.corroborate import CorroborationPolicy, Nearest, corroborating
 from rag.answer.scoring import CandidateSpan
 from rag.answer.sentence_bank import SentenceBank
 from rag.answer.typed import differing_facts
@@ -40,16 +40,18 @@ def citation(
     *,
     same_answer: set[str] | None = None,
     policy: CorroborationPolicy = CorroborationPolicy(),
+    nearest: Nearest | None = None,
 ) -> Citation:
     """Citation `n` of a span. With `same_answer` (the span's typed answers), another
     article corroborates only if it states one of them: a source that tells the same
-    story with another name or number is not "also reported by"."""
+    story with another name or number is not "also reported by". `nearest` finds a
+    sentence's neighbours (the search backend's; default: the store's sentence index)."""
     store = bank.store
     passage = store.passages[span.passage_row]
     document = store.documents[span.document_id]
     others = [
         o
-        for o in corroborating(bank, span, policy=policy)
+        for o in corroborating(bank, span, policy=policy, nearest=nearest)
         if differing_facts(span.text, o.text, bank.kinds(span.rows), bank.kinds([o.row])) is None
     ]
     if same_answer and bank.annotated:

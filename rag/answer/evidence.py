@@ -129,10 +129,9 @@ class EvidenceEngine:
         clock = time.perf_counter()
         vector = self.embedder.embed([standalone.question])[0]
         timings["embed"] = (time.perf_counter() - clock) * 1000
-        allowed = self.retriever.rows_for(filters)
-        admitted = self.retriever.searchable(allowed)
+        admitted = self.retriever.searchable(self.retriever.rows_for(filters))
         nothing_admitted = admitted is not None and not admitted.any()
-        ranked = self.rank(standalone, vector, top_k or self.top_k, timings, allowed)
+        ranked = self.rank(standalone, vector, top_k or self.top_k, timings, filters=filters)
         answering = self.answering(standalone.question, ranked)
         if asks_for_latest(standalone.question):
             answering = self.newest_first(answering)
@@ -158,25 +157,38 @@ class EvidenceEngine:
         question_vector: np.ndarray,
         top_k: int,
         allowed: np.ndarray | None = None,
+        *,
+        filters: Filters = NO_FILTERS,
     ) -> tuple[list[CandidateSpan], dict[int, int]]:
         """Candidate spans from the retrieved passages and, for a follow-up, from the
         passages the previous answer drew on; with each passage's rank (bank rows). Only
-        live rows, and only those `allowed` (a mask over passage rows) when given."""
-        hits = self.retriever.search(
-            standalone.question, top_k, query_vector=question_vector, allowed=allowed
+        live rows of the articles `filters` admit (and only rows `allowed`, a mask over
+        passage rows, when given: the default backend only)."""
+        retriever = self.retriever
+        if allowed is not None:  # one mask for both
+            filtered = retriever.rows_for(filters)
+            allowed, filters = (allowed if filtered is None else allowed & filtered), NO_FILTERS
+        hits = retriever.search(
+            standalone.question,
+            top_k,
+            query_vector=question_vector,
+            allowed=allowed,
+            filters=filters,
         )
         ranks = {hit.row: i for i, hit in enumerate(hits, 1)}  # the bank's rows are the store's
         # A passage that shares the question's rare words ("presidential election") can lose
         # the fused ranking to passages on the general topic; the answer may be there.
-        searchable = self.retriever.searchable(allowed)
-        for row, _ in self.retriever.lexical(standalone.question, self._lexical_extra, searchable):
+        rows = None if allowed is None else retriever.searchable(allowed)
+        extra = retriever.lexical(standalone.question, self._lexical_extra, rows, filters=filters)
+        for row, _ in extra:
             ranks.setdefault(row, len(ranks) + 1)
         if not (standalone.is_followup and standalone.previous_answer):
             return candidate_spans(self.bank, list(ranks), self._weights), ranks
         previous = self.embedder.embed([standalone.previous_answer])[0]
-        usable = (
-            self.bank.live if searchable is None else self.retriever.store.per_sentence(searchable)
+        searchable = retriever.searchable(
+            retriever.rows_for(filters) if allowed is None else allowed
         )
+        usable = self.bank.live if searchable is None else retriever.store.per_sentence(searchable)
         similarity = np.where(usable, self.bank.matrix @ previous, -1.0)
         for row in np.argsort(-similarity)[:2]:
             ranks.setdefault(self.bank.refs[int(row)].passage_row, len(ranks) + 1)
@@ -192,10 +204,14 @@ class EvidenceEngine:
         top_k: int,
         timings: dict[str, float],
         allowed: np.ndarray | None = None,
+        *,
+        filters: Filters = NO_FILTERS,
     ) -> list[ScoredSpan]:
         """Candidate spans scored against the question, best first."""
         clock = time.perf_counter()
-        candidates, ranks = self.gather(standalone, question_vector, top_k, allowed)
+        candidates, ranks = self.gather(
+            standalone, question_vector, top_k, allowed, filters=filters
+        )
         timings["retrieve"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
         scored = score_spans(
@@ -272,7 +288,14 @@ class EvidenceEngine:
 
     def cite(self, n: int, span: CandidateSpan, *, same_answer: set[str] | None = None) -> Citation:
         """Citation `n` of a span, with the other articles that report the same fact."""
-        return citation(self.bank, n, span, same_answer=same_answer, policy=self._corroboration)
+        return citation(
+            self.bank,
+            n,
+            span,
+            same_answer=same_answer,
+            policy=self._corroboration,
+            nearest=self.retriever.nearest_sentences,
+        )
 
     def sources(self, passage_rows: Sequence[int]) -> list[SourcePassage]:
         """The passages at these rows, numbered from 1, as an answer lists its sources."""

@@ -169,6 +169,10 @@ class VectorTable:
         """Row access without copying the base (what the answer layer reads)."""
         return StoredRows(self)
 
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The vectors of these rows, in the order given."""
+        return self.rows()[rows]
+
     def search(
         self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

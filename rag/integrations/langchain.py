@@ -58,4 +58,4 @@ class RagRetriever(BaseRetriever):
 
     def _search(self, query: str) -> list[Hit]:
         retriever = self.source()
-        return retriever.search(query, self.k, allowed=retriever.rows_for(self.filters))
+        return retriever.search(query, self.k, filters=self.filters)

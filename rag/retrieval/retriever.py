@@ -1,4 +1,4 @@
-"""HybridRetriever: dense and lexical rankings over one IndexStore, fused by RRF."""
+"""HybridRetriever: dense and lexical rankings from a search backend, fused by RRF."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from rag import limits
 from rag.embedding import Embedder
 from rag.errors import InvalidInput
 from rag.index.store import IndexStore
-from rag.retrieval.filters import Filters, allowed_rows
+from rag.retrieval.backend import PassageMatch, SearchBackend
+from rag.retrieval.faiss_backend import FaissBackend
+from rag.retrieval.filters import NO_FILTERS, Filters, allowed_rows
 from rag.retrieval.fusion import reciprocal_rank_fusion
 from rag.retrieval.lexical import LexicalIndex
 from rag.types import DocumentMeta, Hit
@@ -21,10 +23,12 @@ Mode = Literal["hybrid", "dense", "lexical"]
 
 
 class HybridRetriever:
-    """Searches one immutable store; a changed index gets a new retriever.
+    """Searches one immutable store snapshot through a search backend (FAISS + our BM25
+    by default, or Qdrant); a changed index gets a new retriever.
 
     Three rankings are fused: passages by embedding, passages by their best sentence's
-    embedding (weighted `sentence_weight`), and passages by BM25."""
+    embedding (weighted `sentence_weight`), and passages by BM25. The backend names
+    passages by id; hits carry the rows of this retriever's store."""
 
     def __init__(
         self,
@@ -35,33 +39,30 @@ class HybridRetriever:
         rrf_k: int = 60,
         sentence_weight: float = 0.7,
         lexical: LexicalIndex | None = None,
+        backend: SearchBackend | None = None,
     ) -> None:
+        """`lexical` is a ready BM25 index for the default backend; `backend` another
+        backend, in step with `store`."""
         self.store = store
         self._embedder = embedder
         self._candidates = candidates
         self._rrf_k = rrf_k
         self._sentence_weight = sentence_weight
-        self._lexical = lexical or LexicalIndex([p.text for p in store.passages])
+        self.backend: SearchBackend = backend or FaissBackend(store, lexical)
+        # The in-process backend is searched by row: no round trip through passage ids,
+        # so the default path costs what it did before backends existed.
+        self._by_rows = self.backend if isinstance(self.backend, FaissBackend) else None
 
     def for_store(self, store: IndexStore) -> HybridRetriever:
-        """A retriever over `store`, reusing this one's lexical index when `store` only
-        appended rows to this one's (the cost is then that of the new rows)."""
-        old = self.store
-        appended = store.vectors.base is old.vectors.base and len(store.passages) >= len(
-            old.passages
-        )
-        lexical = (
-            self._lexical.extended([p.text for p in store.passages[len(old.passages) :]])
-            if appended
-            else None
-        )
+        """A retriever over `store`, its backend brought in step (the default backend
+        reuses the lexical index when `store` only appended rows)."""
         return HybridRetriever(
             store,
             self._embedder,
             candidates=self._candidates,
             rrf_k=self._rrf_k,
             sentence_weight=self._sentence_weight,
-            lexical=lexical,
+            backend=self.backend.for_store(store),
         )
 
     def rows_for(self, filters: Filters) -> np.ndarray | None:
@@ -74,32 +75,88 @@ class HybridRetriever:
         mask = self.store.live if allowed is None else self.store.live & allowed
         return None if mask.all() else mask
 
+    def _rows_mask(
+        self, allowed: np.ndarray | None, filters: Filters
+    ) -> tuple[FaissBackend | None, np.ndarray | None]:
+        """The in-process backend and the row mask to search it with (`allowed`, else the
+        filters' rows); (None, None) for a backend that takes filters. A row mask is
+        refused by the others."""
+        if self._by_rows is not None:
+            return self._by_rows, allowed if allowed is not None else self._by_rows.mask(filters)
+        if allowed is not None:
+            raise ValueError(f"the {self.backend.name} backend takes filters, not row masks")
+        return None, None
+
+    def _passage_rows(self, matches: list[PassageMatch]) -> list[tuple[int, float]]:
+        # A passage the snapshot does not hold (written after it) is left out.
+        rows = [(self.store.row_of(m.passage_id), m.score) for m in matches]
+        return [(row, score) for row, score in rows if row is not None]
+
     def dense(
-        self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+        self,
+        query_vector: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None = None,
+        *,
+        filters: Filters = NO_FILTERS,
     ) -> list[tuple[int, float]]:
-        """Passages by embedding similarity."""
-        scores, rows = self.store.vectors.search(query_vector.reshape(1, -1), k, allowed)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        """Passages by embedding similarity: (row, score) best first."""
+        rows, mask = self._rows_mask(allowed, filters)
+        if rows is not None:
+            return rows.dense_rows(query_vector, k, mask)
+        return self._passage_rows(self.backend.dense(query_vector, k, filters))
+
+    def sentences(
+        self,
+        query_vector: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None = None,
+        *,
+        filters: Filters = NO_FILTERS,
+    ) -> list[tuple[int, float]]:
+        """Sentences by embedding similarity: (sentence row, score) best first."""
+        rows, mask = self._rows_mask(allowed, filters)
+        if rows is not None:
+            return rows.sentence_rows(query_vector, k, mask)
+        found = []
+        for match in self.backend.dense_sentences(query_vector, k, filters):
+            row = self.store.row_of(match.passage_id)
+            if row is not None:
+                found.append((self.store.first_sentence_row(row) + match.sentence, match.score))
+        return found
 
     def dense_sentences(
-        self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+        self,
+        query_vector: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None = None,
+        *,
+        filters: Filters = NO_FILTERS,
     ) -> list[tuple[int, float]]:
         """Passages by their best sentence's similarity: a fact stated in one sentence is
         diluted in a long passage's embedding."""
-        sentences = None if allowed is None else self.store.per_sentence(allowed)
-        scores, rows = self.store.sentence_vectors.search(
-            query_vector.reshape(1, -1), 3 * k, sentences
-        )
         best: dict[int, float] = {}
-        for row, score in zip(rows[0], scores[0], strict=True):
-            if row >= 0:
-                best.setdefault(self.store.passage_of_sentence(int(row)), float(score))
+        for row, score in self.sentences(query_vector, 3 * k, allowed, filters=filters):
+            best.setdefault(self.store.passage_of_sentence(row), score)
         return list(best.items())[:k]
 
+    def nearest_sentences(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The live sentences nearest `vector`, unfiltered (corroboration's neighbours)."""
+        return self.sentences(vector, k)
+
     def lexical(
-        self, query: str, k: int, allowed: np.ndarray | None = None
+        self,
+        query: str,
+        k: int,
+        allowed: np.ndarray | None = None,
+        *,
+        filters: Filters = NO_FILTERS,
     ) -> list[tuple[int, float]]:
-        return self._lexical.search(query, k, allowed)
+        """Passages by BM25: (row, score) best first."""
+        rows, mask = self._rows_mask(allowed, filters)
+        if rows is not None:
+            return rows.lexical_rows(query, k, mask)
+        return self._passage_rows(self.backend.lexical(query, k, filters))
 
     def search(
         self,
@@ -109,11 +166,13 @@ class HybridRetriever:
         mode: Mode = "hybrid",
         query_vector: np.ndarray | None = None,
         allowed: np.ndarray | None = None,
+        filters: Filters = NO_FILTERS,
     ) -> list[Hit]:
         """The k best passages for `query`, each with its dense and lexical rank.
 
         `query_vector` saves embedding the query again when the caller already has it;
-        `allowed` (a boolean mask over passage rows) restricts the search to some rows."""
+        `filters` restrict the search to some articles (`allowed`, a boolean mask over
+        passage rows, does the same for the default backend only)."""
         query = " ".join(query.split())
         if not query:
             raise InvalidInput("the query is empty")
@@ -127,10 +186,16 @@ class HybridRetriever:
         if mode != "lexical" and query_vector is None:
             query_vector = self._embedder.embed([query])[0]
         use_dense = mode != "lexical" and query_vector is not None
-        rows = self.searchable(allowed)
-        dense = self.dense(query_vector, pool, rows) if use_dense else []
-        sentences = self.dense_sentences(query_vector, pool, rows) if use_dense else []
-        lexical = self.lexical(query, pool, rows) if mode != "dense" else []
+        rows = None
+        if allowed is not None:
+            filtered = allowed_rows(self.store, filters)
+            allowed, filters = (allowed if filtered is None else allowed & filtered), NO_FILTERS
+            rows = self.searchable(allowed)  # None: every row, an unfiltered search
+        dense = self.dense(query_vector, pool, rows, filters=filters) if use_dense else []
+        sentences = (
+            self.dense_sentences(query_vector, pool, rows, filters=filters) if use_dense else []
+        )
+        lexical = self.lexical(query, pool, rows, filters=filters) if mode != "dense" else []
         lists = [(dense, 1.0), (sentences, self._sentence_weight), (lexical, 1.0)]
         fused = reciprocal_rank_fusion(
             [[row for row, _ in ranking] for ranking, _ in lists if ranking],

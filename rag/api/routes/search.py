@@ -36,4 +36,4 @@ def search(
     from the articles the filters admit (every filter given must hold)."""
     filters = query_filters(outlet, published_from, published_to, document_id)
     retriever = snapshot.retriever
-    return SearchResults.from_hits(q, retriever.search(q, k, allowed=retriever.rows_for(filters)))
+    return SearchResults.from_hits(q, retriever.search(q, k, filters=filters))

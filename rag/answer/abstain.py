@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from rag.answer.questions import QuestionType
 
 _NUMBER = re.compile(r"\b\d+\b")
+# A figure may carry its unit ("11m", "£6m", "2.4bn"): still a quantity.
 _QUANTITY = re.compile(
-    r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
+    r"\b\d[\d,.]*[a-z]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
     r"|thirty|forty|fifty|hundred|dozens?|hundreds?|thousands?|millions?|billions?|twice)\b",
     re.I,
 )

@@ -141,14 +141,31 @@ def fresh_answers(
     accepted = ACCEPTS.get(expected, frozenset())
     if expected == "person" and _ROLE.search(question):
         accepted = frozenset({"person"})  # "who heads X?" is answered by a person
-    asked = f" {normalise(question)} "
+    asked = name_words(question)
     found = []
     for kind, text in spans:
-        key = normalise(text)
-        if kind in accepted and key and f" {key} " not in asked:
+        if kind in accepted and name_words(text) - asked:
             found.append(TypedAnswer(kind, text))
     # The asked type first: a person for "who", then what else is accepted.
     return sorted(found, key=lambda a: a.type != expected)
+
+
+# Words that name no one in particular: "Mrs Blair" names Blair, "the US" the US.
+_TITLES = frozenset("mr mrs ms miss dr sir lord lady dame rev st the of and".split())
+_NAME_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+_POSSESSIVE_S = re.compile(r"['’]s\b")
+
+
+def name_words(text: str) -> frozenset[str]:
+    """The words a span names something by, folded, without possessives, titles or a
+    plural "s" ("Mrs Blair's" -> {"blair"}, "Lib Dems" -> {"lib", "dem"}): a span whose
+    words are all in the question names only what the question already names."""
+    folded = fold(_POSSESSIVE_S.sub("", text))
+    found = set()
+    for word in _NAME_WORD.findall(folded):
+        if word not in _TITLES:
+            found.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
+    return frozenset(found)
 
 
 def ages(text: str) -> list[str]:

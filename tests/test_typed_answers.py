@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from rag.answer.typed import expected_answer, fresh_answers
+from rag.answer.constraints import counted_words, counts, states_age_of, tied
+from rag.answer.typed import distinctive_words, expected_answer, fresh_answers
 from rag.config import Settings
 from rag.ingest.entities import SpacyAnnotator
 from rag.ingest.loaders import document_from_text
@@ -49,6 +50,38 @@ def test_a_name_already_in_the_question_is_not_its_answer():
     assert [a.text for a in fresh_answers([], "age", "How old?", "the 28-year-old striker")] == [
         "28-year-old"
     ]
+
+
+def test_a_name_with_a_title_or_possessive_is_still_the_question_s_own():
+    question = "At which university did Cherie Blair give her speech on Biogen Idec?"
+    spans = [("person", "Mrs Blair's"), ("organisation", "Biogen Idec’s"), ("place", "Harvard")]
+    assert [a.text for a in fresh_answers(spans, "organisation", question)] == []
+    assert [a.text for a in fresh_answers(spans, "place", question)] == ["Harvard"]
+
+
+def test_a_count_must_count_what_is_asked():
+    question = "How many listeners voted in the radio poll?"
+    assert counted_words(question) == ["listeners", "voted"]
+    assert not counts(
+        "It was voted for by listeners of the station, which compiled a top 10.", ["listeners"]
+    )
+    assert counts("The survey was voted for by nearly 4,000 listeners.", ["listeners"])
+    assert counted_words("How many times did officials travel to Iran?") == []  # any count
+
+
+def test_an_age_must_be_the_asked_person_s():
+    text = "Those charged included Otis Ferry, the 22-year-old son of rock star Bryan Ferry."
+    assert states_age_of(text, distinctive_words("How old is Otis Ferry?"))
+    assert not states_age_of(text, distinctive_words("How old is Bryan Ferry, whose son is Otis?"))
+    assert not states_age_of("The 31-year-old scrum-half joined Wasps.", [["Gatland"]])
+
+
+def test_who_leads_is_answered_by_someone_in_a_role_and_money_by_a_currency():
+    question = "Who heads Standard Trust Bank?"
+    assert tied(question, "person", "said chief executive Alan Lovell.", {"person"}, [])
+    assert not tied(question, "person", "Banca Nazionale del Lavoro has a stake.", {"person"}, [])
+    assert not tied("How much did they pay?", "money", "They won 13 of 15 games.", {"number"}, [])
+    assert tied("How much did they pay?", "money", "It took a 475m euro hit.", {"number"}, [])
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import numpy as np
 
 from rag.answer.abstain import AbstentionPolicy, abstention_reason
 from rag.answer.cite import citation, source_passages
+from rag.answer.constraints import tied
 from rag.answer.corroborate import CorroborationPolicy
 from rag.answer.followup import Standalone, contextualize
 from rag.answer.questions import classify, content_terms
@@ -42,7 +43,6 @@ from rag.text.tokens import lexical_tokens
 from rag.wire.answers import Citation, SourcePassage, Turn
 
 RECENCY_MARGIN = 0.15  # score distance within which a newer article's answer comes first
-CONTEXT_BEFORE = 3  # sentences before a span that can carry what it refers to
 
 
 @dataclass(frozen=True)
@@ -240,22 +240,36 @@ class EvidenceEngine:
         kept = [s for s in scored if self._says(s.span, required)]
         if not (self.bank.annotated and expected in ENTITY_TYPES):
             return kept
-        return [s for s in kept if typed_answers(self.bank, s.span, expected, question)]
+        return [s for s in kept if self._answers(s.span, expected, question, required)]
+
+    def _answers(
+        self,
+        span: CandidateSpan,
+        expected: str | None,
+        question: str,
+        required: Sequence[Sequence[str]],
+    ) -> bool:
+        """The span states a fresh answer of the asked type, tied to what is asked."""
+        answers = typed_answers(self.bank, span, expected, question)
+        types = {a.type for a in answers}
+        return bool(answers) and tied(question, expected, span.text, types, required)
 
     def _says(self, span: CandidateSpan, required: Sequence[Sequence[str]]) -> bool:
-        """Every distinctive word is in the span or its immediate context: the three
-        sentences before it in its article, or the article's title."""
+        """Every distinctive word is in the span or in what it is read after: its article
+        up to the span, title included. A news article names its subject once, at the top,
+        and then says "the club", "the firm"; what comes after the span is not its context
+        ("the second leg" mentioned further down does not make a score the second leg's)."""
         if not required:
             return True
-        first = span.refs[0].row
-        context = [
-            self.bank.refs[row].text
-            for row in range(max(first - CONTEXT_BEFORE, 0), first)
-            if self.bank.refs[row].document_id == span.document_id
-            and self.bank.live[row]  # not an earlier, removed copy of the same article
-        ]
-        title = self.bank.store.documents[span.document_id].label
-        return says_all(plain(" ".join([title, *context, span.text])), required)
+        bank = self.bank
+        read = [plain(bank.store.documents[span.document_id].label)]
+        read.extend(plain(r.text) for r in span.refs)
+        row = span.refs[0].row
+        while row > 0 and bank.refs[row - 1].document_id == span.document_id:
+            row -= 1
+            if bank.live[row]:  # not an earlier, removed copy of the same article
+                read.append(plain(bank.refs[row].text))  # cached: read for every question
+        return says_all("".join(read), required)
 
     def abstention_reason(self, question: str, best: ScoredSpan | None) -> str | None:
         """Why the articles don't answer `question`, or None when the best span does."""

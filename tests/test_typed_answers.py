@@ -80,6 +80,9 @@ def test_who_leads_is_answered_by_someone_in_a_role_and_money_by_a_currency():
     question = "Who heads Standard Trust Bank?"
     assert tied(question, "person", "said chief executive Alan Lovell.", {"person"}, [])
     assert not tied(question, "person", "Banca Nazionale del Lavoro has a stake.", {"person"}, [])
+    envoy = "Who is the US ambassador to Iraq?"
+    assert not tied(envoy, "person", "Prime Minister al-Sudani met US officials.", {"person"}, [])
+    assert tied(envoy, "person", "said Ambassador Alina Romanowski.", {"person"}, [])
     assert not tied("How much did they pay?", "money", "They won 13 of 15 games.", {"number"}, [])
     assert tied("How much did they pay?", "money", "It took a 475m euro hit.", {"number"}, [])
 

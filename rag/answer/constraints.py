@@ -105,30 +105,38 @@ def states_age_of(text: str, names: Sequence[Sequence[str]]) -> bool:
     return any(aged and any(aged <= g for g in groups) for aged in aged_names(text))
 
 
-# --- "who heads X": someone named in a role ----------------------------------------------
+# --- "who heads X", "who is the governor of X": someone named in that role ----------------
 
-_LEADS = re.compile(
-    r"\b(?:heads?|headed|runs|ran|chairs?|chaired|leads|boss|chief executive|chairman"
-    r"|chairwoman|managing director|president|director general)\b",
-    re.I,
+# Leading a body, however it is worded: "who runs Jarvis?" is answered by "chief
+# executive Alan Lovell", "who chairs the inquiry?" by "Lord Faulkner, who chaired it".
+_LEADING = frozenset(
+    """head heads headed run runs ran chair chairs chaired chairman chairwoman chairperson
+    lead leads leader boss chief executive director president manager ceo""".split()
 )
-_ROLE_NOUN = re.compile(
-    r"\b(?:head|heads|headed|chief|executive|boss|chair|chairs|chaired|chairman|chairwoman"
-    r"|director|manager|president|leader|led|leads|founder|owner|editor|captain|coach"
-    r"|minister|secretary|governor|commissioner|spokes(?:man|woman|person)|supremo"
-    r"|principal|chancellor|ceo|md)\b",
-    re.I,
+# Offices named as such: "who is the US ambassador?" is not answered by a minister.
+_OFFICES = frozenset(
+    """governor ambassador minister secretary chancellor bishop mayor spokesman spokeswoman
+    spokesperson commissioner judge mp senator commander editor founder owner captain coach
+    presenter producer treasurer""".split()
 )
+_ROLE_WORD = re.compile(r"[a-z]+")
 
 
-def asks_who_leads(question: str) -> bool:
-    """Does the question ask who holds a leading role ("who runs Jarvis?")?"""
-    return bool(_LEADS.search(question))
+def _role_words(text: str) -> set[str]:
+    words = set(_ROLE_WORD.findall(fold(text)))
+    return words | {w[:-1] for w in words if w.endswith("s")}  # "ministers", "chairs"
 
 
-def names_role(text: str) -> bool:
-    """Does the text name someone by a role ("said chief executive Alan Lovell")?"""
-    return bool(_ROLE_NOUN.search(text))
+def names_role(question: str, text: str) -> bool:
+    """The text names someone in the role the question asks about: any leading role for
+    a question about leading, the same office for one about an office. True when the
+    question names no role."""
+    asked = _role_words(question)
+    said = _role_words(text)
+    offices = asked & _OFFICES
+    if offices:
+        return bool(offices & said)
+    return not asked & _LEADING or bool(said & _LEADING)
 
 
 # --- "how much did they pay": an amount of money -----------------------------------------
@@ -151,16 +159,18 @@ def tied(
     text: str,
     answer_types: set[str],
     names: Sequence[Sequence[str]],
+    before: str = "",
 ) -> bool:
     """Is the asked thing of the span's typed answers (`answer_types`) tied to what the
-    question asks about? `names` are the question's name groups (typed.distinctive_words).
-    True for questions with nothing further to tie."""
+    question asks about? `names` are the question's name groups (typed.distinctive_words),
+    `before` the sentence before the span (a role is often named there: "A Tory MP has
+    criticised…"). True for questions with nothing further to tie."""
     if expected == "age":
         return states_age_of(text, names)
     if expected == "money" and "money" not in answer_types:
         return names_currency(text)
     if expected == "number":
         return counts(text, counted_words(question))
-    if expected == "person" and asks_who_leads(question):
-        return names_role(text)
+    if expected == "person":
+        return names_role(question, f"{before} {text}")
     return True

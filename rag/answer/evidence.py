@@ -142,7 +142,9 @@ class EvidenceEngine:
             ranked=ranked,
             answering=answering,
             abstention=self.abstention_reason(
-                standalone.question, answering[0] if answering else None
+                standalone.question,
+                answering[0] if answering else None,
+                checked=self.checks_type(standalone.question),
             ),
             ranked_abstention=self.abstention_reason(
                 standalone.question, ranked[0] if ranked else None
@@ -238,7 +240,7 @@ class EvidenceEngine:
         expected = expected_answer(question)
         required = distinctive_words(question)
         kept = [s for s in scored if self._says(s.span, required)]
-        if not (self.bank.annotated and expected in ENTITY_TYPES):
+        if not self.checks_type(question):
             return kept
         return [s for s in kept if self._answers(s.span, expected, question, required)]
 
@@ -251,8 +253,13 @@ class EvidenceEngine:
     ) -> bool:
         """The span states a fresh answer of the asked type, tied to what is asked."""
         answers = typed_answers(self.bank, span, expected, question)
+        if not answers:
+            return False
+        row = span.refs[0].row - 1
+        same = row >= 0 and self.bank.refs[row].document_id == span.document_id
+        before = self.bank.refs[row].text if same else ""
         types = {a.type for a in answers}
-        return bool(answers) and tied(question, expected, span.text, types, required)
+        return tied(question, expected, span.text, types, required, before)
 
     def _says(self, span: CandidateSpan, required: Sequence[Sequence[str]]) -> bool:
         """Every distinctive word is in the span or in what it is read after: its article
@@ -271,8 +278,15 @@ class EvidenceEngine:
                 read.append(plain(bank.refs[row].text))  # cached: read for every question
         return says_all("".join(read), required)
 
-    def abstention_reason(self, question: str, best: ScoredSpan | None) -> str | None:
-        """Why the articles don't answer `question`, or None when the best span does."""
+    def checks_type(self, question: str) -> bool:
+        """Are the answering spans of `question` checked for a typed answer tied to it?"""
+        return self.bank.annotated and expected_answer(question) in ENTITY_TYPES
+
+    def abstention_reason(
+        self, question: str, best: ScoredSpan | None, *, checked: bool = False
+    ) -> str | None:
+        """Why the articles don't answer `question`, or None when the best span does;
+        `checked`: the span was checked for a typed answer tied to the question."""
         if best is None:
             return "nothing retrieved"
         return abstention_reason(
@@ -282,6 +296,7 @@ class EvidenceEngine:
             sentence=best.span.text,
             passage=self.bank.store.passages[best.span.passage_row].text,
             policy=self._abstention,
+            checked=checked,
         )
 
     def cite(self, n: int, span: CandidateSpan, *, same_answer: set[str] | None = None) -> Citation:

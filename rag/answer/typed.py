@@ -176,7 +176,8 @@ def ages(text: str) -> list[str]:
 # the answering sentence, or what it stands in, must say them too.
 QUALIFIERS = frozenset(
     """first second third fourth fifth sixth seventh eighth ninth tenth women's men's
-    women men junior quarterly""".split()
+    women men junior quarterly annual monthly parliamentary presidential legislative
+    municipal mayoral""".split()
 )
 _QUESTION_TOKEN = re.compile(r"[A-Za-z][\w'’-]*|\d[\d.,]*\d|\d")
 _WH = frozenset("who whom whose what which when where why how whats".split())
@@ -248,8 +249,16 @@ def alternatives(group: Sequence[str]) -> list[str]:
 
 
 def says_all(text: str, groups: Sequence[Sequence[str]]) -> bool:
-    """Every group is in the (plain) text by one of its alternatives."""
-    return all(any(a in text for a in alternatives(g)) for g in groups)
+    """Every group is in the (plain) text: by its initials ("us"), or by at least half of
+    its words ("Biogen" for "Biogen Idec"; "Iraq" alone is not "Central Bank of Iraq")."""
+    return all(_says(text, group) for group in groups)
+
+
+def _says(text: str, group: Sequence[str]) -> bool:
+    found = sum(any(a in text for a in alternatives([word])) for word in group)
+    if 2 * found >= len(group):
+        return True
+    return len(group) > 1 and alternatives(group)[-1] in text  # the initials
 
 
 _FACT_TOKEN = re.compile(r"[£$€]?\d[\d,.]*\w*%?|[A-Z][\w'’-]*")

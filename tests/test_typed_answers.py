@@ -36,6 +36,12 @@ ADVISER = "What is the name of Prime Minister Sudani's national security adviser
         ("Why did Tehran rebuff Baghdad?", "reason"),
         ("How did the firm cut costs?", "method"),
         ("What did the report say?", None),
+        ("What was the budget of the film?", "money"),
+        ("What net profit did the firm report?", "money"),
+        ("How long will the ban last?", "date"),
+        ("How far from schools must net cafes be?", "number"),
+        ("Which constituency does she represent?", "place"),
+        ("What did the carmaker blame for the fall in profits?", None),
     ],
 )
 def test_the_question_says_what_kind_of_answer_it_wants(question, expected):

@@ -30,7 +30,9 @@ ACCEPTS = {
     "percentage": frozenset({"percentage", "number"}),
 }
 
-_W = r"(?:\w+\s+){0,3}"  # up to three words between the wh-word and its noun
+# Up to three words between the wh-word and its noun, none an auxiliary: in "what did
+# the carmaker blame?" the carmaker is the subject, not the thing asked for.
+_W = r"(?:(?!(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could)\b)\w+\s+){0,3}"
 _ORG_NOUNS = (
     r"compan(?:y|ies)|firms?|clubs?|teams?|groups?|bands?|part(?:y|ies)|banks?|"
     r"organi[sz]ations?|airlines?|networks?|channels?|newspapers?|studios?|labels?|"
@@ -39,7 +41,8 @@ _ORG_NOUNS = (
 )
 _PLACE_NOUNS = (
     r"countr(?:y|ies)|cit(?:y|ies)|towns?|places?|grounds?|stadiums?|venues?|regions?|"
-    r"states?|nations?|markets?|continents?|locations?|capitals?|islands?|areas?"
+    r"states?|nations?|markets?|continents?|locations?|capitals?|islands?|areas?|"
+    r"constituenc(?:y|ies)|seats?|count(?:y|ies)|districts?|provinces?|villages?"
 )
 _PERSON_NOUNS = (
     r"ministers?|players?|actors?|actress(?:es)?|singers?|directors?|chiefs?|boss(?:es)?|"
@@ -65,14 +68,20 @@ _RULES_TEXT = {
     "money": [
         rf"\bhow much\b.*\b(?:{_MONEY_CUES})\b",
         r"\bwhat (?:\w+ )?(?:price|fee|sum|amount)\b",
+        r"\bwhat (?:(?:was|were|is|are|will be)\s+)?(?:the\s+|its\s+)?(?:\w+\s+)?"
+        r"(?:budget|profits?|loss|losses|revenues?|salary|turnover|valuation)\b",
         r"\bhow much (?:money|cash)\b",
     ],
     "age": [r"\bhow old\b", r"\bwhat age\b", r"\bat what age\b"],
-    "number": [r"\bhow (?:many|much)\b", r"\bwhat number\b"],
+    "number": [
+        r"\bhow (?:many|much)\b|\bwhat number\b",
+        r"\bhow (?:far|big|tall|high|deep|heavy|fast|large|wide)\b",  # a measure
+    ],
     "date": [
         r"\bwhen\b",
         r"\b(?:what|which|in what) (?:year|date|day|month|time|season|decade)\b",
         r"\bhow long ago\b|\bsince when\b|\bby when\b",
+        r"\bhow long\b",  # a duration ("six months") is annotated as a date
     ],
     "organisation": [rf"\b(?:which|what) {_W}(?:{_ORG_NOUNS})\b"],
     "place": [r"\bwhere\b", rf"\b(?:which|what) {_W}(?:{_PLACE_NOUNS})\b"],

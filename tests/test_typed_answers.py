@@ -9,6 +9,7 @@ import json
 import pytest
 
 from rag.answer.constraints import counted_words, counts, states_age_of, tied
+from rag.answer.reasons import explains
 from rag.answer.typed import distinctive_words, expected_answer, fresh_answers
 from rag.config import Settings
 from rag.ingest.entities import SpacyAnnotator
@@ -206,3 +207,11 @@ def test_no_source_stating_another_answer_is_ever_listed_as_corroboration(embedd
     report = evaluate(questions, answerer.answer, answerer.retriever)
     assert report.false_corroborations == 0
     assert report.disagreement_reported is not None and report.disagreement_reported >= 0.5
+
+
+def test_a_why_answer_gives_a_reason_and_a_how_answer_a_method():
+    assert explains("reason", "The decision was taken because no one would fund it.")
+    assert not explains("reason", "The research laboratory is to shut down.")
+    assert not explains("reason", "Officials met after the talks, working to avoid a war.")
+    assert explains("method", "A man used a ladder to get into the house.")
+    assert explains(None, "Anything answers a question that asks for neither.")

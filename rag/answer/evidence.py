@@ -24,6 +24,7 @@ from rag.answer.constraints import tied
 from rag.answer.corroborate import CorroborationPolicy
 from rag.answer.followup import Standalone, contextualize
 from rag.answer.questions import classify, content_terms
+from rag.answer.reasons import explains
 from rag.answer.relations import possessives
 from rag.answer.scoring import CandidateSpan, ScoredSpan, Weights, candidate_spans, score_spans
 from rag.answer.sentence_bank import SentenceBank
@@ -42,6 +43,7 @@ from rag.retrieval.retriever import HybridRetriever
 from rag.text.tokens import lexical_tokens
 from rag.wire.answers import Citation, SourcePassage, Turn
 
+EXPLAIN_MARGIN = 0.8  # share of the best score within which a reason beats a restatement
 RECENCY_MARGIN = 0.15  # score distance within which a newer article's answer comes first
 
 
@@ -240,9 +242,22 @@ class EvidenceEngine:
         expected = expected_answer(question)
         required = distinctive_words(question)
         kept = [s for s in scored if self._says(s.span, required)]
+        if expected in ("reason", "method"):
+            return self._explaining_first(kept, expected)
         if not self.checks_type(question):
             return kept
         return [s for s in kept if self._answers(s.span, expected, question, required)]
+
+    def _explaining_first(
+        self, spans: Sequence[ScoredSpan], expected: str | None
+    ) -> list[ScoredSpan]:
+        """Why/how: spans that give a reason or method, scoring within EXPLAIN_MARGIN of
+        the best, before those that only restate what happened."""
+        if not spans:
+            return []
+        floor = EXPLAIN_MARGIN * spans[0].score
+        first = [s for s in spans if s.score >= floor and explains(expected, s.span.text)]
+        return [*first, *(s for s in spans if s not in first)]
 
     def _answers(
         self,

@@ -84,3 +84,14 @@ def test_a_self_contained_question_is_left_alone():
 
 def test_no_history_means_no_rewrite():
     assert contextualize("  Who is  Kenani? ", []).question == "Who is Kenani?"
+
+
+def test_a_follow_up_naming_nothing_keeps_the_previous_subject():
+    resolved = contextualize(
+        "Who got the second?",
+        history("Who opened the scoring for United at Everton?", "Quinton Fortune [1]."),
+    )
+    assert resolved.is_followup
+    assert resolved.question == (
+        "Who got the second? (Who opened the scoring for United at Everton?)"
+    )

@@ -193,7 +193,8 @@ def _resolve(question: str, history: Sequence[Turn]) -> Standalone:
         antecedent = _antecedent(previous_question, previous_answer, plural=plural)
         if antecedent:
             return Standalone(_replace(question, pronoun, antecedent), True, previous_answer)
-    if len(words(question)) <= 1 or ellipsis:
-        # Too little to stand alone and nothing to resolve: keep the previous subject.
+    if len(words(question)) <= 1 or ellipsis or not entities(question):
+        # Too little to stand alone, or naming nothing ("Who got the second?", "Which
+        # partner pulled out?"), and nothing to resolve: keep the previous subject.
         return Standalone(f"{question} ({previous_question})", True, previous_answer)
     return Standalone(question=question, is_followup=False, previous_answer=previous_answer)

@@ -139,6 +139,25 @@ def names_role(question: str, text: str) -> bool:
     return not asked & _LEADING or bool(said & _LEADING)
 
 
+# --- "how long": a duration, not a day -----------------------------------------------------
+
+_HOW_LONG = re.compile(r"\bhow long\b(?! ago)", re.I)
+_DURATION = re.compile(
+    r"\b(?:seconds?|minutes?|hours?|days?|weeks?|fortnights?|months?|years?|decades?"
+    r"|centur(?:y|ies)|seasons?)\b",
+    re.I,
+)
+
+
+def asks_duration(question: str) -> bool:
+    return bool(_HOW_LONG.search(question))
+
+
+def is_duration(date: str) -> bool:
+    """ "six months", "two years" are durations; "Thursday", "2003" are not."""
+    return bool(_DURATION.search(date))
+
+
 # --- "how much did they pay": an amount of money -----------------------------------------
 
 _CURRENCY = re.compile(
@@ -157,18 +176,20 @@ def tied(
     question: str,
     expected: str | None,
     text: str,
-    answer_types: set[str],
+    answers: Sequence[tuple[str, str]],
     names: Sequence[Sequence[str]],
     before: str = "",
 ) -> bool:
-    """Is the asked thing of the span's typed answers (`answer_types`) tied to what the
-    question asks about? `names` are the question's name groups (typed.distinctive_words),
+    """Is the asked thing of the span's typed answers (`answers`: type, text) tied to what
+    the question asks about? `names` are the question's name groups (typed.distinctive_words),
     `before` the sentence before the span (a role is often named there: "A Tory MP has
     criticised…"). True for questions with nothing further to tie."""
     if expected == "age":
         return states_age_of(text, names)
-    if expected == "money" and "money" not in answer_types:
+    if expected == "money" and all(kind != "money" for kind, _ in answers):
         return names_currency(text)
+    if expected == "date" and asks_duration(question):
+        return any(is_duration(answer) for _, answer in answers)
     if expected == "number":
         return counts(text, counted_words(question))
     if expected == "person":

@@ -273,8 +273,8 @@ class EvidenceEngine:
         row = span.refs[0].row - 1
         same = row >= 0 and self.bank.refs[row].document_id == span.document_id
         before = self.bank.refs[row].text if same else ""
-        types = {a.type for a in answers}
-        return tied(question, expected, span.text, types, required, before)
+        typed = [(a.type, a.text) for a in answers]
+        return tied(question, expected, span.text, typed, required, before)
 
     def _says(self, span: CandidateSpan, required: Sequence[Sequence[str]]) -> bool:
         """Every distinctive word is in the span or in what it is read after: its article

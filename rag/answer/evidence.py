@@ -34,8 +34,9 @@ from rag.answer.typed import (
     distinctive_words,
     expected_answer,
     fresh_answers,
+    needles,
     plain,
-    says_all,
+    satisfied,
 )
 from rag.embedding import Embedder
 from rag.retrieval.filters import NO_FILTERS, Filters, asks_for_latest, newest_first
@@ -241,7 +242,8 @@ class EvidenceEngine:
         every span."""
         expected = expected_answer(question)
         required = distinctive_words(question)
-        kept = [s for s in scored if self._says(s.span, required)]
+        firsts: dict[str, dict[str, int]] = {}
+        kept = [s for s in scored if self._says(s.span, required, firsts)]
         if expected in ("reason", "method"):
             return self._explaining_first(kept, expected)
         if not self.checks_type(question):
@@ -276,22 +278,41 @@ class EvidenceEngine:
         typed = [(a.type, a.text) for a in answers]
         return tied(question, expected, span.text, typed, required, before)
 
-    def _says(self, span: CandidateSpan, required: Sequence[Sequence[str]]) -> bool:
+    def _says(
+        self,
+        span: CandidateSpan,
+        required: Sequence[Sequence[str]],
+        firsts: dict[str, dict[str, int]],
+    ) -> bool:
         """Every distinctive word is in the span or in what it is read after: its article
         up to the span, title included. A news article names its subject once, at the top,
         and then says "the club", "the firm"; what comes after the span is not its context
-        ("the second leg" mentioned further down does not make a score the second leg's)."""
+        ("the second leg" mentioned further down does not make a score the second leg's).
+        `firsts` caches, per article, the row where each word is first found."""
         if not required:
             return True
+        if span.document_id not in firsts:
+            firsts[span.document_id] = self._first_rows(span, needles(required))
+        first = firsts[span.document_id]
+        last = span.refs[-1].row
+        return satisfied(required, lambda needle: first.get(needle, last + 1) <= last)
+
+    def _first_rows(self, span: CandidateSpan, wanted: set[str]) -> dict[str, int]:
+        """For each wanted needle, the first live row of the span's article whose plain
+        text holds it (-1: the title); needles found nowhere are left out."""
         bank = self.bank
-        read = [plain(bank.store.documents[span.document_id].label)]
-        read.extend(plain(r.text) for r in span.refs)
-        row = span.refs[0].row
-        while row > 0 and bank.refs[row - 1].document_id == span.document_id:
-            row -= 1
-            if bank.live[row]:  # not an earlier, removed copy of the same article
-                read.append(plain(bank.refs[row].text))  # cached: read for every question
-        return says_all("".join(read), required)
+        start = end = span.refs[0].row
+        while start > 0 and bank.refs[start - 1].document_id == span.document_id:
+            start -= 1
+        while end + 1 < len(bank.refs) and bank.refs[end + 1].document_id == span.document_id:
+            end += 1
+        texts = [(-1, plain(bank.store.documents[span.document_id].label))]
+        # Not an earlier, removed copy of the same article; plain() is cached across questions.
+        texts += [(r, plain(bank.refs[r].text)) for r in range(start, end + 1) if bank.live[r]]
+        first: dict[str, int] = {}
+        for needle in wanted:
+            first[needle] = next((r for r, text in texts if needle in text), end + 1)
+        return first
 
     def checks_type(self, question: str) -> bool:
         """Are the answering spans of `question` checked for a typed answer tied to it?"""

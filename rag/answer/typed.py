@@ -9,7 +9,7 @@ topic but not the asked fact; the sentence that answers holds a span of the aske
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -238,6 +238,11 @@ def plain(text: str) -> str:
 
 
 def alternatives(group: Sequence[str]) -> list[str]:
+    return list(_alternatives(tuple(group)))
+
+
+@lru_cache(maxsize=4096)  # asked for every candidate span of a question
+def _alternatives(group: tuple[str, ...]) -> tuple[str, ...]:
     """Word starts that find a distinctive word in plain text: a name by any of its words,
     a word's stem-like prefix ("Nigerian" -> "nigeri", "Iraqi" -> "iraq"), a month by its
     abbreviation, a multi-word name by its initials ("United States" -> "us")."""
@@ -254,20 +259,28 @@ def alternatives(group: Sequence[str]) -> list[str]:
             found.append(f" {_MONTHS[token]}")
     if len(group) > 1:
         found.append(" " + "".join(plain(w).strip()[:1] for w in group) + " ")
-    return found
+    return tuple(found)
 
 
 def says_all(text: str, groups: Sequence[Sequence[str]]) -> bool:
-    """Every group is in the (plain) text: by its initials ("us"), or by at least half of
-    its words ("Biogen" for "Biogen Idec"; "Iraq" alone is not "Central Bank of Iraq")."""
-    return all(_says(text, group) for group in groups)
+    """Every group is in the (plain) text (see `satisfied`)."""
+    return satisfied(groups, lambda needle: needle in text)
 
 
-def _says(text: str, group: Sequence[str]) -> bool:
-    found = sum(any(a in text for a in alternatives([word])) for word in group)
-    if 2 * found >= len(group):
-        return True
-    return len(group) > 1 and alternatives(group)[-1] in text  # the initials
+def needles(groups: Sequence[Sequence[str]]) -> set[str]:
+    """Every plain-text alternative `satisfied` may look for."""
+    return {a for group in groups for a in alternatives(group)}
+
+
+def satisfied(groups: Sequence[Sequence[str]], found: Callable[[str], bool]) -> bool:
+    """Every group is found, by `found` over its alternatives: by its initials ("us"), or
+    by at least half of its words ("Biogen" for "Biogen Idec"; "Iraq" alone is not
+    "Central Bank of Iraq")."""
+    for group in groups:
+        words = sum(any(found(a) for a in alternatives([word])) for word in group)
+        if 2 * words < len(group) and not (len(group) > 1 and found(alternatives(group)[-1])):
+            return False
+    return True
 
 
 _FACT_TOKEN = re.compile(r"[£$€]?\d[\d,.]*\w*%?|[A-Z][\w'’-]*")

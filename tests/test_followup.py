@@ -95,3 +95,15 @@ def test_a_follow_up_naming_nothing_keeps_the_previous_subject():
     assert resolved.question == (
         "Who got the second? (Who opened the scoring for United at Everton?)"
     )
+
+
+def test_it_after_a_what_question_is_the_thing_it_was_answered_with():
+    resolved = contextualize(
+        "Where was its first conference held?",
+        history("What is the name of George Galloway's new party?", "The Respect Coalition [1]."),
+    )
+    assert resolved.question == "Where was Respect Coalition’s first conference held?"
+    resolved = contextualize(
+        "Who is he writing it with?", history("What is Ricky Gervais's new sitcom?", "Extras [1].")
+    )
+    assert resolved.question == "Who is Ricky Gervais writing it with?"

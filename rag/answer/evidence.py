@@ -6,7 +6,8 @@ kind of thing, and whether the articles answer at all (the abstention reason).
 Steps: `followup.contextualize` -> embed the question -> `HybridRetriever.search` (plus
 passages that share the question's rare words, and for a follow-up those the previous
 answer drew on) -> `scoring.score_spans` -> `typed` keeps spans that state the asked
-type and the question's names -> `abstain.abstention_reason`. The answerers
+type and the question's names, `constraints` those tied to what is asked (why/how:
+`reasons` puts a reason first) -> `abstain.abstention_reason`. The answerers
 (`extractive.py`, `generative.py`) only compose from what this returns.
 """
 

@@ -45,7 +45,7 @@ def counted_words(question: str) -> list[str]:
     return found
 
 
-COUNT_WINDOW = 3  # words between a figure and what it counts ("11m voters", "220 or so bombings")
+COUNT_WINDOW = 4  # words between a figure and what it counts ("11m voters", "ships had grown to 45")
 _PLAIN_TOKEN = re.compile(r"\d[\d,.]*[a-z]*|[a-z]+")
 
 

@@ -84,3 +84,26 @@ def test_a_self_contained_question_is_left_alone():
 
 def test_no_history_means_no_rewrite():
     assert contextualize("  Who is  Kenani? ", []).question == "Who is Kenani?"
+
+
+def test_a_follow_up_naming_nothing_keeps_the_previous_subject():
+    resolved = contextualize(
+        "Who got the second?",
+        history("Who opened the scoring for United at Everton?", "Quinton Fortune [1]."),
+    )
+    assert resolved.is_followup
+    assert resolved.question == (
+        "Who got the second? (Who opened the scoring for United at Everton?)"
+    )
+
+
+def test_it_after_a_what_question_is_the_thing_it_was_answered_with():
+    resolved = contextualize(
+        "Where was its first conference held?",
+        history("What is the name of George Galloway's new party?", "The Respect Coalition [1]."),
+    )
+    assert resolved.question == "Where was Respect Coalition’s first conference held?"
+    resolved = contextualize(
+        "Who is he writing it with?", history("What is Ricky Gervais's new sitcom?", "Extras [1].")
+    )
+    assert resolved.question == "Who is Ricky Gervais writing it with?"

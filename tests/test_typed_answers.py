@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from rag.answer.typed import expected_answer, fresh_answers
+from rag.answer.constraints import counted_words, counts, states_age_of, tied
+from rag.answer.reasons import explains
+from rag.answer.typed import distinctive_words, expected_answer, fresh_answers
 from rag.config import Settings
 from rag.ingest.entities import SpacyAnnotator
 from rag.ingest.loaders import document_from_text
@@ -35,6 +37,12 @@ ADVISER = "What is the name of Prime Minister Sudani's national security adviser
         ("Why did Tehran rebuff Baghdad?", "reason"),
         ("How did the firm cut costs?", "method"),
         ("What did the report say?", None),
+        ("What was the budget of the film?", "money"),
+        ("What net profit did the firm report?", "money"),
+        ("How long will the ban last?", "date"),
+        ("How far from schools must net cafes be?", "number"),
+        ("Which constituency does she represent?", "place"),
+        ("What did the carmaker blame for the fall in profits?", None),
     ],
 )
 def test_the_question_says_what_kind_of_answer_it_wants(question, expected):
@@ -49,6 +57,54 @@ def test_a_name_already_in_the_question_is_not_its_answer():
     assert [a.text for a in fresh_answers([], "age", "How old?", "the 28-year-old striker")] == [
         "28-year-old"
     ]
+
+
+def test_a_name_with_a_title_or_possessive_is_still_the_question_s_own():
+    question = "At which university did Cherie Blair give her speech on Biogen Idec?"
+    spans = [("person", "Mrs Blair's"), ("organisation", "Biogen Idec’s"), ("place", "Harvard")]
+    assert [a.text for a in fresh_answers(spans, "organisation", question)] == []
+    assert [a.text for a in fresh_answers(spans, "place", question)] == ["Harvard"]
+
+
+def test_a_count_must_count_what_is_asked():
+    question = "How many listeners voted in the radio poll?"
+    assert counted_words(question) == ["listeners", "voted"]
+    assert not counts(
+        "It was voted for by listeners of the station, which compiled a top 10.", ["listeners"]
+    )
+    assert counts("The survey was voted for by nearly 4,000 listeners.", ["listeners"])
+    assert counted_words("How many times did officials travel to Iran?") == []  # any count
+
+
+def test_an_age_must_be_the_asked_person_s():
+    text = "Those charged included Otis Ferry, the 22-year-old son of rock star Bryan Ferry."
+    assert states_age_of(text, distinctive_words("How old is Otis Ferry?"))
+    assert not states_age_of(text, distinctive_words("How old is Bryan Ferry, whose son is Otis?"))
+    assert not states_age_of("The 31-year-old scrum-half joined Wasps.", [["Gatland"]])
+
+
+def test_who_leads_is_answered_by_someone_in_a_role_and_money_by_a_currency():
+    question = "Who heads Standard Trust Bank?"
+    assert tied(
+        question, "person", "said chief executive Alan Lovell.", [("person", "Alan Lovell")], []
+    )
+    assert not tied(
+        question, "person", "Banca Nazionale del Lavoro has a stake.", [("person", "Banca")], []
+    )
+    envoy = "Who is the US ambassador to Iraq?"
+    assert not tied(
+        envoy, "person", "Prime Minister al-Sudani met US officials.", [("person", "al-Sudani")], []
+    )
+    assert tied(envoy, "person", "said Ambassador Alina Romanowski.", [("person", "Alina")], [])
+    assert not tied(
+        "How much did they pay?", "money", "They won 13 of 15 games.", [("number", "13")], []
+    )
+    assert tied(
+        "How much did they pay?", "money", "It took a 475m euro hit.", [("number", "475m")], []
+    )
+    how_long = "How long must the building be finished within?"
+    assert not tied(how_long, "date", "It was announced on Thursday.", [("date", "Thursday")], [])
+    assert tied(how_long, "date", "It must be built within two years.", [("date", "two years")], [])
 
 
 @pytest.fixture
@@ -164,3 +220,11 @@ def test_no_source_stating_another_answer_is_ever_listed_as_corroboration(embedd
     report = evaluate(questions, answerer.answer, answerer.retriever)
     assert report.false_corroborations == 0
     assert report.disagreement_reported is not None and report.disagreement_reported >= 0.5
+
+
+def test_a_why_answer_gives_a_reason_and_a_how_answer_a_method():
+    assert explains("reason", "The decision was taken because no one would fund it.")
+    assert not explains("reason", "The research laboratory is to shut down.")
+    assert not explains("reason", "Officials met after the talks, working to avoid a war.")
+    assert explains("method", "A man used a ladder to get into the house.")
+    assert explains(None, "Anything answers a question that asks for neither.")

@@ -6,7 +6,8 @@ kind of thing, and whether the articles answer at all (the abstention reason).
 Steps: `followup.contextualize` -> embed the question -> `HybridRetriever.search` (plus
 passages that share the question's rare words, and for a follow-up those the previous
 answer drew on) -> `scoring.score_spans` -> `typed` keeps spans that state the asked
-type and the question's names -> `abstain.abstention_reason`. The answerers
+type and the question's names, `constraints` those tied to what is asked (why/how:
+`reasons` puts a reason first) -> `abstain.abstention_reason`. The answerers
 (`extractive.py`, `generative.py`) only compose from what this returns.
 """
 
@@ -20,9 +21,11 @@ import numpy as np
 
 from rag.answer.abstain import AbstentionPolicy, abstention_reason
 from rag.answer.cite import citation, source_passages
+from rag.answer.constraints import tied
 from rag.answer.corroborate import CorroborationPolicy
 from rag.answer.followup import Standalone, contextualize
 from rag.answer.questions import classify, content_terms
+from rag.answer.reasons import explains
 from rag.answer.relations import possessives
 from rag.answer.scoring import CandidateSpan, ScoredSpan, Weights, candidate_spans, score_spans
 from rag.answer.sentence_bank import SentenceBank
@@ -32,8 +35,9 @@ from rag.answer.typed import (
     distinctive_words,
     expected_answer,
     fresh_answers,
+    needles,
     plain,
-    says_all,
+    satisfied,
 )
 from rag.embedding import Embedder
 from rag.retrieval.filters import NO_FILTERS, Filters, asks_for_latest, newest_first
@@ -41,8 +45,8 @@ from rag.retrieval.retriever import HybridRetriever
 from rag.text.tokens import lexical_tokens
 from rag.wire.answers import Citation, SourcePassage, Turn
 
+EXPLAIN_MARGIN = 0.8  # share of the best score within which a reason beats a restatement
 RECENCY_MARGIN = 0.15  # score distance within which a newer article's answer comes first
-CONTEXT_BEFORE = 3  # sentences before a span that can carry what it refers to
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,9 @@ class EvidenceEngine:
             ranked=ranked,
             answering=answering,
             abstention=self.abstention_reason(
-                standalone.question, answering[0] if answering else None
+                standalone.question,
+                answering[0] if answering else None,
+                checked=self.checks_type(standalone.question),
             ),
             ranked_abstention=self.abstention_reason(
                 standalone.question, ranked[0] if ranked else None
@@ -253,28 +259,87 @@ class EvidenceEngine:
         every span."""
         expected = expected_answer(question)
         required = distinctive_words(question)
-        kept = [s for s in scored if self._says(s.span, required)]
-        if not (self.bank.annotated and expected in ENTITY_TYPES):
+        firsts: dict[str, dict[str, int]] = {}
+        kept = [s for s in scored if self._says(s.span, required, firsts)]
+        if expected in ("reason", "method"):
+            return self._explaining_first(kept, expected)
+        if not self.checks_type(question):
             return kept
-        return [s for s in kept if typed_answers(self.bank, s.span, expected, question)]
+        return [s for s in kept if self._answers(s.span, expected, question, required)]
 
-    def _says(self, span: CandidateSpan, required: Sequence[Sequence[str]]) -> bool:
-        """Every distinctive word is in the span or its immediate context: the three
-        sentences before it in its article, or the article's title."""
+    def _explaining_first(
+        self, spans: Sequence[ScoredSpan], expected: str | None
+    ) -> list[ScoredSpan]:
+        """Why/how: spans that give a reason or method, scoring within EXPLAIN_MARGIN of
+        the best, before those that only restate what happened."""
+        if not spans:
+            return []
+        floor = EXPLAIN_MARGIN * spans[0].score
+        first = [s for s in spans if s.score >= floor and explains(expected, s.span.text)]
+        return [*first, *(s for s in spans if s not in first)]
+
+    def _answers(
+        self,
+        span: CandidateSpan,
+        expected: str | None,
+        question: str,
+        required: Sequence[Sequence[str]],
+    ) -> bool:
+        """The span states a fresh answer of the asked type, tied to what is asked."""
+        answers = typed_answers(self.bank, span, expected, question)
+        if not answers:
+            return False
+        row = span.refs[0].row - 1
+        same = row >= 0 and self.bank.refs[row].document_id == span.document_id
+        before = self.bank.refs[row].text if same else ""
+        typed = [(a.type, a.text) for a in answers]
+        return tied(question, expected, span.text, typed, required, before)
+
+    def _says(
+        self,
+        span: CandidateSpan,
+        required: Sequence[Sequence[str]],
+        firsts: dict[str, dict[str, int]],
+    ) -> bool:
+        """Every distinctive word is in the span or in what it is read after: its article
+        up to the span, title included. A news article names its subject once, at the top,
+        and then says "the club", "the firm"; what comes after the span is not its context
+        ("the second leg" mentioned further down does not make a score the second leg's).
+        `firsts` caches, per article, the row where each word is first found."""
         if not required:
             return True
-        first = span.refs[0].row
-        context = [
-            self.bank.refs[row].text
-            for row in range(max(first - CONTEXT_BEFORE, 0), first)
-            if self.bank.refs[row].document_id == span.document_id
-            and self.bank.live[row]  # not an earlier, removed copy of the same article
-        ]
-        title = self.bank.store.documents[span.document_id].label
-        return says_all(plain(" ".join([title, *context, span.text])), required)
+        if span.document_id not in firsts:
+            firsts[span.document_id] = self._first_rows(span, needles(required))
+        first = firsts[span.document_id]
+        last = span.refs[-1].row
+        return satisfied(required, lambda needle: first.get(needle, last + 1) <= last)
 
-    def abstention_reason(self, question: str, best: ScoredSpan | None) -> str | None:
-        """Why the articles don't answer `question`, or None when the best span does."""
+    def _first_rows(self, span: CandidateSpan, wanted: set[str]) -> dict[str, int]:
+        """For each wanted needle, the first live row of the span's article whose plain
+        text holds it (-1: the title); needles found nowhere are left out."""
+        bank = self.bank
+        start = end = span.refs[0].row
+        while start > 0 and bank.refs[start - 1].document_id == span.document_id:
+            start -= 1
+        while end + 1 < len(bank.refs) and bank.refs[end + 1].document_id == span.document_id:
+            end += 1
+        texts = [(-1, plain(bank.store.documents[span.document_id].label))]
+        # Not an earlier, removed copy of the same article; plain() is cached across questions.
+        texts += [(r, plain(bank.refs[r].text)) for r in range(start, end + 1) if bank.live[r]]
+        first: dict[str, int] = {}
+        for needle in wanted:
+            first[needle] = next((r for r, text in texts if needle in text), end + 1)
+        return first
+
+    def checks_type(self, question: str) -> bool:
+        """Are the answering spans of `question` checked for a typed answer tied to it?"""
+        return self.bank.annotated and expected_answer(question) in ENTITY_TYPES
+
+    def abstention_reason(
+        self, question: str, best: ScoredSpan | None, *, checked: bool = False
+    ) -> str | None:
+        """Why the articles don't answer `question`, or None when the best span does;
+        `checked`: the span was checked for a typed answer tied to the question."""
         if best is None:
             return "nothing retrieved"
         return abstention_reason(
@@ -284,6 +349,7 @@ class EvidenceEngine:
             sentence=best.span.text,
             passage=self.bank.store.passages[best.span.passage_row].text,
             policy=self._abstention,
+            checked=checked,
         )
 
     def cite(self, n: int, span: CandidateSpan, *, same_answer: set[str] | None = None) -> Citation:

@@ -46,6 +46,8 @@ _PRONOUN = re.compile(
     re.I,
 )
 _POSSESSIVES = frozenset({"its", "their", "his", "her"})
+_THINGS = frozenset({"it", "its"})
+_ASKS_WHAT = re.compile(r"^\s*(what|which)\b", re.I)
 _PLURALS = frozenset({"they", "them", "their", "these groups", "those groups", "the groups"})
 # `_ELLIPSIS` and `_WHO_IS` end in a lazy `.+?` before `\s*$`: linear on the whitespace-
 # collapsed text contextualize() gives them, quadratic in a long run of spaces otherwise.
@@ -128,8 +130,12 @@ def _counted(question: str) -> str | None:
     return " ".join(noun) or None
 
 
-def _antecedent(previous_question: str, previous_answer: str, *, plural: bool) -> str | None:
-    """What "it"/"they"/"he" most likely refers to in the next question."""
+def _antecedent(
+    previous_question: str, previous_answer: str, *, plural: bool, thing: bool = False
+) -> str | None:
+    """What "it"/"they"/"he" most likely refers to in the next question. `thing`: the
+    pronoun is "it"/"its", which names the thing a "what"/"which" question was answered
+    with ("its first conference" after "What is Galloway's new party?" -> "Respect")."""
     counted = _counted(previous_question)
     if plural and counted:
         # "Which of them …?" after "How many factions …?" asks about those factions.
@@ -140,6 +146,8 @@ def _antecedent(previous_question: str, previous_answer: str, *, plural: bool) -
     new = [_short_name(e) for e in _new_entities(previous_question, previous_answer)]
     if classify(previous_question) == QuestionType.WHO and new:
         return " and ".join(new[:3]) if plural else new[0]
+    if thing and new and _ASKS_WHAT.match(previous_question):
+        return new[0]
     asked = entities(previous_question)
     return asked[0] if asked else (new[0] if new else None)
 
@@ -190,10 +198,14 @@ def _resolve(question: str, history: Sequence[Turn]) -> Standalone:
         return Standalone(f"{question.rstrip('?')} {statement}?", True, previous_answer)
     if pronoun := _PRONOUN.search(question):
         plural = pronoun.group().lower() in _PLURALS
-        antecedent = _antecedent(previous_question, previous_answer, plural=plural)
+        thing = pronoun.group().lower() in _THINGS
+        antecedent = _antecedent(previous_question, previous_answer, plural=plural, thing=thing)
+        if antecedent:  # "Ricky Gervais's sitcom" names Ricky Gervais
+            antecedent = re.sub(r"['’]s$", "", antecedent)
         if antecedent:
             return Standalone(_replace(question, pronoun, antecedent), True, previous_answer)
-    if len(words(question)) <= 1 or ellipsis:
-        # Too little to stand alone and nothing to resolve: keep the previous subject.
+    if len(words(question)) <= 1 or ellipsis or not entities(question):
+        # Too little to stand alone, or naming nothing ("Who got the second?", "Which
+        # partner pulled out?"), and nothing to resolve: keep the previous subject.
         return Standalone(f"{question} ({previous_question})", True, previous_answer)
     return Standalone(question=question, is_followup=False, previous_answer=previous_answer)

@@ -9,7 +9,7 @@ topic but not the asked fact; the sentence that answers holds a span of the aske
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,7 +30,9 @@ ACCEPTS = {
     "percentage": frozenset({"percentage", "number"}),
 }
 
-_W = r"(?:\w+\s+){0,3}"  # up to three words between the wh-word and its noun
+# Up to three words between the wh-word and its noun, none an auxiliary: in "what did
+# the carmaker blame?" the carmaker is the subject, not the thing asked for.
+_W = r"(?:(?!(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could)\b)\w+\s+){0,3}"
 _ORG_NOUNS = (
     r"compan(?:y|ies)|firms?|clubs?|teams?|groups?|bands?|part(?:y|ies)|banks?|"
     r"organi[sz]ations?|airlines?|networks?|channels?|newspapers?|studios?|labels?|"
@@ -39,7 +41,8 @@ _ORG_NOUNS = (
 )
 _PLACE_NOUNS = (
     r"countr(?:y|ies)|cit(?:y|ies)|towns?|places?|grounds?|stadiums?|venues?|regions?|"
-    r"states?|nations?|markets?|continents?|locations?|capitals?|islands?|areas?"
+    r"states?|nations?|markets?|continents?|locations?|capitals?|islands?|areas?|"
+    r"constituenc(?:y|ies)|seats?|count(?:y|ies)|districts?|provinces?|villages?"
 )
 _PERSON_NOUNS = (
     r"ministers?|players?|actors?|actress(?:es)?|singers?|directors?|chiefs?|boss(?:es)?|"
@@ -65,14 +68,20 @@ _RULES_TEXT = {
     "money": [
         rf"\bhow much\b.*\b(?:{_MONEY_CUES})\b",
         r"\bwhat (?:\w+ )?(?:price|fee|sum|amount)\b",
+        r"\bwhat (?:(?:was|were|is|are|will be)\s+)?(?:the\s+|its\s+)?(?:\w+\s+)?"
+        r"(?:budget|profits?|loss|losses|revenues?|salary|turnover|valuation)\b",
         r"\bhow much (?:money|cash)\b",
     ],
     "age": [r"\bhow old\b", r"\bwhat age\b", r"\bat what age\b"],
-    "number": [r"\bhow (?:many|much)\b", r"\bwhat number\b"],
+    "number": [
+        r"\bhow (?:many|much)\b|\bwhat number\b",
+        r"\bhow (?:far|big|tall|high|deep|heavy|fast|large|wide)\b",  # a measure
+    ],
     "date": [
         r"\bwhen\b",
         r"\b(?:what|which|in what) (?:year|date|day|month|time|season|decade)\b",
         r"\bhow long ago\b|\bsince when\b|\bby when\b",
+        r"\bhow long\b",  # a duration ("six months") is annotated as a date
     ],
     "organisation": [rf"\b(?:which|what) {_W}(?:{_ORG_NOUNS})\b"],
     "place": [r"\bwhere\b", rf"\b(?:which|what) {_W}(?:{_PLACE_NOUNS})\b"],
@@ -141,14 +150,31 @@ def fresh_answers(
     accepted = ACCEPTS.get(expected, frozenset())
     if expected == "person" and _ROLE.search(question):
         accepted = frozenset({"person"})  # "who heads X?" is answered by a person
-    asked = f" {normalise(question)} "
+    asked = name_words(question)
     found = []
     for kind, text in spans:
-        key = normalise(text)
-        if kind in accepted and key and f" {key} " not in asked:
+        if kind in accepted and name_words(text) - asked:
             found.append(TypedAnswer(kind, text))
     # The asked type first: a person for "who", then what else is accepted.
     return sorted(found, key=lambda a: a.type != expected)
+
+
+# Words that name no one in particular: "Mrs Blair" names Blair, "the US" the US.
+_TITLES = frozenset("mr mrs ms miss dr sir lord lady dame rev st the of and".split())
+_NAME_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+_POSSESSIVE_S = re.compile(r"['’]s\b")
+
+
+def name_words(text: str) -> frozenset[str]:
+    """The words a span names something by, folded, without possessives, titles or a
+    plural "s" ("Mrs Blair's" -> {"blair"}, "Lib Dems" -> {"lib", "dem"}): a span whose
+    words are all in the question names only what the question already names."""
+    folded = fold(_POSSESSIVE_S.sub("", text))
+    found = set()
+    for word in _NAME_WORD.findall(folded):
+        if word not in _TITLES:
+            found.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
+    return frozenset(found)
 
 
 def ages(text: str) -> list[str]:
@@ -159,7 +185,8 @@ def ages(text: str) -> list[str]:
 # the answering sentence, or what it stands in, must say them too.
 QUALIFIERS = frozenset(
     """first second third fourth fifth sixth seventh eighth ninth tenth women's men's
-    women men junior quarterly""".split()
+    women men junior quarterly annual monthly parliamentary presidential legislative
+    municipal mayoral""".split()
 )
 _QUESTION_TOKEN = re.compile(r"[A-Za-z][\w'’-]*|\d[\d.,]*\d|\d")
 _WH = frozenset("who whom whose what which when where why how whats".split())
@@ -211,6 +238,11 @@ def plain(text: str) -> str:
 
 
 def alternatives(group: Sequence[str]) -> list[str]:
+    return list(_alternatives(tuple(group)))
+
+
+@lru_cache(maxsize=4096)  # asked for every candidate span of a question
+def _alternatives(group: tuple[str, ...]) -> tuple[str, ...]:
     """Word starts that find a distinctive word in plain text: a name by any of its words,
     a word's stem-like prefix ("Nigerian" -> "nigeri", "Iraqi" -> "iraq"), a month by its
     abbreviation, a multi-word name by its initials ("United States" -> "us")."""
@@ -227,12 +259,28 @@ def alternatives(group: Sequence[str]) -> list[str]:
             found.append(f" {_MONTHS[token]}")
     if len(group) > 1:
         found.append(" " + "".join(plain(w).strip()[:1] for w in group) + " ")
-    return found
+    return tuple(found)
 
 
 def says_all(text: str, groups: Sequence[Sequence[str]]) -> bool:
-    """Every group is in the (plain) text by one of its alternatives."""
-    return all(any(a in text for a in alternatives(g)) for g in groups)
+    """Every group is in the (plain) text (see `satisfied`)."""
+    return satisfied(groups, lambda needle: needle in text)
+
+
+def needles(groups: Sequence[Sequence[str]]) -> set[str]:
+    """Every plain-text alternative `satisfied` may look for."""
+    return {a for group in groups for a in alternatives(group)}
+
+
+def satisfied(groups: Sequence[Sequence[str]], found: Callable[[str], bool]) -> bool:
+    """Every group is found, by `found` over its alternatives: by its initials ("us"), or
+    by at least half of its words ("Biogen" for "Biogen Idec"; "Iraq" alone is not
+    "Central Bank of Iraq")."""
+    for group in groups:
+        words = sum(any(found(a) for a in alternatives([word])) for word in group)
+        if 2 * words < len(group) and not (len(group) > 1 and found(alternatives(group)[-1])):
+            return False
+    return True
 
 
 _FACT_TOKEN = re.compile(r"[£$€]?\d[\d,.]*\w*%?|[A-Z][\w'’-]*")

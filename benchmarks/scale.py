@@ -27,11 +27,11 @@ import numpy as np
 
 from rag.index.vectors import (
     EXACT_LIMIT,
-    HNSW_EF_SEARCH,
     VectorTable,
     all_vectors,
     build_index,
     choose_kind,
+    hnsw_ef_search,
 )
 
 NOISE = 0.1  # expected norm of the noise added before renormalising
@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "noise": NOISE,
         "queries": args.queries,
         "exact_limit": EXACT_LIMIT,
-        "hnsw_ef_search": HNSW_EF_SEARCH,
+        "hnsw_ef_search": {size: hnsw_ef_search(size) for size in sizes},
         "faiss_threads": faiss.omp_get_max_threads(),
         "sizes": run(base, sizes, args.queries),
     }

@@ -224,6 +224,26 @@ def test_index_type_rule_exact_when_small_approximate_when_large():
     assert choose_kind(50, "ivf") == "Flat"  # too few vectors to train lists
 
 
+def test_a_large_hnsw_index_walks_a_wider_graph_and_keeps_it_when_saved(tmp_path: Path):
+    import faiss
+    import numpy as np
+
+    from rag.index.vectors import (
+        HNSW_EF_SEARCH,
+        HNSW_EF_SEARCH_LARGE,
+        HNSW_LARGE,
+        build_index,
+        hnsw_ef_search,
+    )
+
+    assert hnsw_ef_search(HNSW_LARGE - 1) == HNSW_EF_SEARCH < HNSW_EF_SEARCH_LARGE
+    assert hnsw_ef_search(HNSW_LARGE) == HNSW_EF_SEARCH_LARGE
+    vectors = np.random.default_rng(0).standard_normal((300, 8)).astype(np.float32)
+    index = build_index(vectors, "HNSW32,Flat")
+    faiss.write_index(index, str(tmp_path / "v.faiss"))
+    assert faiss.read_index(str(tmp_path / "v.faiss")).hnsw.efSearch == hnsw_ef_search(300)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("index_type", ["hnsw", "ivf"])
 def test_approximate_index_types_persist_and_find_what_exact_search_finds(

@@ -45,7 +45,8 @@ def counted_words(question: str) -> list[str]:
     return found
 
 
-COUNT_WINDOW = 4  # words between a figure and what it counts ("11m voters", "ships had grown to 45")
+# Words between a figure and what it counts ("11m voters", "ships had grown to 45").
+COUNT_WINDOW = 4
 _PLAIN_TOKEN = re.compile(r"\d[\d,.]*[a-z]*|[a-z]+")
 
 

@@ -101,19 +101,22 @@ class EmbeddedDocuments:
 
     def only(self, document_ids: set[str]) -> EmbeddedDocuments:
         """The rows of some of the documents, in the same order."""
-        keep_rows, sentence_rows, row = [], [], 0
-        for i, passage in enumerate(self.passages):
-            count = len(passage.sentences)
-            if passage.document_id in document_ids:
-                keep_rows.append(i)
-                sentence_rows.extend(range(row, row + count))
-            row += count
-        return EmbeddedDocuments(
-            documents=[d for d in self.documents if d.id in document_ids],
-            passages=[self.passages[i] for i in keep_rows],
-            passage_vectors=self.passage_vectors[keep_rows],
-            sentence_vectors=self.sentence_vectors[sentence_rows],
+        parts = parts_by_document(
+            self.documents, self.passages, self.passage_vectors, self.sentence_vectors
         )
+        kept = [d for d in self.documents if d.id in document_ids]
+        return joined(kept, parts, self.passage_vectors.shape[1])
+
+
+def joined(documents: list[Document], parts: dict[str, Part], dimension: int) -> EmbeddedDocuments:
+    """The documents with their rows, document after document."""
+    ordered = [parts[d.id] for d in documents]
+    return EmbeddedDocuments(
+        documents=documents,
+        passages=[p for part in ordered for p in part.passages],
+        passage_vectors=_stacked([part.passage_vectors for part in ordered], dimension),
+        sentence_vectors=_stacked([part.sentence_vectors for part in ordered], dimension),
+    )
 
 
 # Passages embedded between two checks of `cancelled` (and progress reports): a few
@@ -256,13 +259,7 @@ def embed_resumably(
         )
     if meter is not None:
         meter.close()
-    ordered = [parts[d.id] for d in documents]
-    return EmbeddedDocuments(
-        documents=list(documents),
-        passages=[p for part in ordered for p in part.passages],
-        passage_vectors=_stacked([part.passage_vectors for part in ordered], embedder),
-        sentence_vectors=_stacked([part.sentence_vectors for part in ordered], embedder),
-    )
+    return joined(list(documents), parts, embedder.dimension)
 
 
 def _embedded(
@@ -283,7 +280,10 @@ def _embedded(
         sentence_parts.append(sentence_vectors)
         if meter is not None:
             meter.advance(len(vectors))
-    return _stacked(passage_parts, embedder), _stacked(sentence_parts, embedder)
+    return (
+        _stacked(passage_parts, embedder.dimension),
+        _stacked(sentence_parts, embedder.dimension),
+    )
 
 
 def sentence_spans(passage: Passage, text: str) -> list[tuple[int, int]]:
@@ -293,10 +293,10 @@ def sentence_spans(passage: Passage, text: str) -> list[tuple[int, int]]:
     return [(start + shift, end + shift) for start, end in passage.sentences]
 
 
-def _stacked(parts: list[np.ndarray], embedder: Embedder) -> np.ndarray:
+def _stacked(parts: list[np.ndarray], dimension: int) -> np.ndarray:
     """The parts' rows one after the other, (0, dimension) when there are none."""
     rows = [p for p in parts if len(p)]
-    return np.vstack(rows) if rows else np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.vstack(rows) if rows else np.zeros((0, dimension), dtype=np.float32)
 
 
 def build_store(

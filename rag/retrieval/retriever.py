@@ -15,7 +15,6 @@ from rag.retrieval.backend import PassageMatch, SearchBackend
 from rag.retrieval.faiss_backend import FaissBackend
 from rag.retrieval.filters import NO_FILTERS, Filters, allowed_rows
 from rag.retrieval.fusion import reciprocal_rank_fusion
-from rag.retrieval.lexical import LexicalIndex
 from rag.types import DocumentMeta, Hit
 
 logger = logging.getLogger(__name__)
@@ -38,17 +37,15 @@ class HybridRetriever:
         candidates: int = 50,
         rrf_k: int = 60,
         sentence_weight: float = 0.7,
-        lexical: LexicalIndex | None = None,
         backend: SearchBackend | None = None,
     ) -> None:
-        """`lexical` is a ready BM25 index for the default backend; `backend` another
-        backend, in step with `store`."""
+        """`backend`: one in step with `store` (default: FAISS and our BM25 over it)."""
         self.store = store
         self._embedder = embedder
         self._candidates = candidates
         self._rrf_k = rrf_k
         self._sentence_weight = sentence_weight
-        self.backend: SearchBackend = backend or FaissBackend(store, lexical)
+        self.backend: SearchBackend = backend or FaissBackend(store)
         # The in-process backend is searched by row: no round trip through passage ids,
         # so the default path costs what it did before backends existed.
         self._by_rows = self.backend if isinstance(self.backend, FaissBackend) else None

@@ -533,10 +533,15 @@ def eval_beir_command(ctx: click.Context, directory: Path, split: str, as_json: 
 @click.pass_context
 def serve_command(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the chat page and the API."""
+    import faiss
     import uvicorn
 
     from rag.api.app import PAGE_DIR, create_app
 
+    # A single query gains nothing from FAISS's OpenMP threads at these sizes, and their
+    # spin-waits take the core that the embedder and concurrent requests need (CPU per
+    # search fell by about a third on 2 cores); builds elsewhere keep every core.
+    faiss.omp_set_num_threads(1)
     settings = _settings(ctx, host=host, port=port)
     click.echo(f"index: {settings.index_dir.resolve()}")
     click.echo(f"chat page: {(settings.web_dir or PAGE_DIR).resolve()}")

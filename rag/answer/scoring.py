@@ -130,6 +130,23 @@ def span_terms(bank: SentenceBank, span: CandidateSpan) -> frozenset[str]:
     return frozenset().union(*(bank.terms[r] | bank.speaker_terms[r] for r in span.rows))
 
 
+def _span_similarities(
+    bank: SentenceBank, candidates: Sequence[CandidateSpan], question_vector: np.ndarray
+) -> np.ndarray:
+    """Cosine of each span's summed sentence vectors with the question, in one gather.
+    Element-wise sums rather than matrix products: a threaded BLAS call here would spin
+    against the embedder's threads on a small machine (it doubled the query's embedding)."""
+    if not candidates:
+        return np.zeros(0, dtype=np.float32)
+    lengths = np.array([len(span.refs) for span in candidates])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    stacked = bank.matrix[[r for span in candidates for r in span.rows]]
+    sums = np.add.reduceat(stacked, starts, axis=0)
+    return (sums * question_vector).sum(axis=1) / np.maximum(
+        np.sqrt((sums * sums).sum(axis=1)), 1e-9
+    )
+
+
 def span_features(
     bank: SentenceBank,
     candidates: Sequence[CandidateSpan],
@@ -143,17 +160,19 @@ def span_features(
     """One row of FEATURES per candidate span."""
     rows = []
     weigh = _discriminative_weights(bank, candidates, question_terms)
-    for span in candidates:
-        vector = bank.matrix[span.rows].sum(axis=0)
-        similarity = float(vector @ question_vector) / max(float(np.linalg.norm(vector)), 1e-9)
+    similarities = _span_similarities(bank, candidates, question_vector)
+    passage_similarities = (
+        bank.passage_matrix[[s.passage_row for s in candidates]] * question_vector
+    ).sum(axis=1)
+    for i, span in enumerate(candidates):
         terms = span_terms(bank, span)
         rank = passage_ranks.get(span.passage_row, len(passage_ranks) + 1)
         covered = sum(weight * unit.degree(terms) for unit, weight in weigh.items())
         rows.append(
             (
-                similarity,
+                float(similarities[i]),
                 covered / max(sum(weigh.values()), 1e-9),
-                float(bank.passage_matrix[span.passage_row] @ question_vector),
+                float(passage_similarities[i]),
                 float(answers_type(kind, span.text)),
                 1.0 / rank,
                 # Why/how answers need their lead-in ("They were told ... Tehran claimed ...").

@@ -61,6 +61,8 @@ class QuestionResult(BaseModel):
     first_token_ms: float | None = None  # generative mode only
     answer: str
     correct_answer: bool | None = None  # a gold answer is in the answer (None: no gold)
+    short_answer: str | None = None  # the answer's lead ("Jane Doe [1]: …"), if it has one
+    correct_short_answer: bool | None = None  # the lead is a gold answer (None: no lead/gold)
     conflict_reported: bool | None = None  # disagreement items: both sides shown
     false_corroboration: bool | None = None  # a different answer listed as "also reported"
 
@@ -80,6 +82,8 @@ class EvalReport(BaseModel):
     latency_p95_ms: float
     first_token_p50_ms: float | None = None
     answer_accuracy: float | None = None  # share of answerable questions with a gold answer
+    short_answers: int | None = None  # answered, gradable questions whose answer has a lead
+    short_answer_precision: float | None = None  # share of those leads that are a gold answer
     disagreement_reported: float | None = None
     false_corroborations: int | None = None
     by_type: list[EvalReport] = []
@@ -121,6 +125,16 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
                 return True
             at = folded.find(wanted, at + 1)
     return False
+
+
+def same_answer(short: str, answers: Sequence[str]) -> bool:
+    """A short answer names a gold answer: one holds the other as whole words ("Doe" for
+    "Jane Doe", "£6m" for "£6m")."""
+    return contains_answer(short, answers) or any(contains_answer(a, [short]) for a in answers)
+
+
+def _short_answer(answer: Answer) -> str | None:
+    return next((s.text for s in answer.sentences if s.role == "short_answer"), None)
 
 
 def _disagreement(question: EvalQuestion, answer: Answer) -> tuple[bool, bool]:
@@ -197,6 +211,10 @@ def evaluate(
                 and not answer.abstained
                 if question.gold_answers
                 else None,
+                short_answer=(short := _short_answer(answer)),
+                correct_short_answer=same_answer(short, question.gold_answers)
+                if short and question.gold_answers
+                else None,
                 conflict_reported=reported,
                 false_corroboration=false,
             )
@@ -215,6 +233,7 @@ def _report(results: list[QuestionResult], label: str) -> EvalReport:
     first_tokens = [r.first_token_ms for r in results if r.first_token_ms is not None]
     graded = [r.correct_answer for r in answerable if r.correct_answer is not None]
     disagreements = [r for r in results if r.conflict_reported is not None]
+    leads = [r.correct_short_answer for r in answerable if r.correct_short_answer is not None]
     return EvalReport(
         label=label,
         questions=len(results),
@@ -232,6 +251,8 @@ def _report(results: list[QuestionResult], label: str) -> EvalReport:
         latency_p95_ms=_percentile(latencies, 0.95),
         first_token_p50_ms=round(statistics.median(first_tokens), 1) if first_tokens else None,
         answer_accuracy=_share(graded) if graded else None,
+        short_answers=len(leads) if graded else None,
+        short_answer_precision=_share(leads) if leads else None,
         disagreement_reported=_share([bool(r.conflict_reported) for r in disagreements])
         if disagreements
         else None,
@@ -286,6 +307,11 @@ def _figures(report: EvalReport) -> list[str]:
         for line, value in (
             (f"first token p50      {report.first_token_p50_ms} ms", report.first_token_p50_ms),
             (f"answer accuracy      {report.answer_accuracy}", report.answer_accuracy),
+            (
+                f"short answers        {report.short_answers}, "
+                f"{report.short_answer_precision} of them a gold answer",
+                report.short_answers or None,
+            ),
             (
                 f"disagreement shown   {report.disagreement_reported}",
                 report.disagreement_reported,

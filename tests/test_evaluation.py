@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.evaluation import EvalQuestion, _disagreement, contains_answer
+from rag.evaluation import EvalQuestion, _disagreement, contains_answer, same_answer
 from rag.wire.answers import Answer, AnswerSentence, Citation, Conflict, Corroboration
 
 
@@ -11,6 +11,11 @@ def test_a_gold_answer_must_match_whole_words():
     assert not contains_answer("Growth was 15.5% in May [1]", ["5.5%"])
     assert contains_answer("It was bought by “Glazer” [1]", ['"glazer"'])
     assert not contains_answer("Anything", [])
+
+
+def test_a_short_answer_names_a_gold_answer_when_either_holds_the_other():
+    assert same_answer("Doe", ["Jane Doe"]) and same_answer("some 12.4 million", ["12.4 million"])
+    assert not same_answer("15%", ["5%"]) and not same_answer("Doe", ["Joe Dow"])
 
 
 def citation(n: int, quote: str, also: list[str]) -> Citation:

@@ -145,6 +145,8 @@ def test_sources_that_disagree_are_shown_and_never_listed_as_corroboration(servi
     answer = services.answerer().answer(ADVISER)
     assert {c.answer for c in answer.conflicts} == {"Qasim al-Araji", "Faleh al-Fayyadh"}
     assert answer.answer.startswith("Sources disagree:")
+    assert answer.sentences[0].role == "disagreement"
+    assert all(s.role != "short_answer" for s in answer.sentences)  # the box is the lead
     for citation in answer.citations:
         stated = "Qasim al-Araji" if "Qasim al-Araji" in citation.quote else "Faleh al-Fayyadh"
         other = ({"Qasim al-Araji", "Faleh al-Fayyadh"} - {stated}).pop()
@@ -228,3 +230,42 @@ def test_a_why_answer_gives_a_reason_and_a_how_answer_a_method():
     assert not explains("reason", "Officials met after the talks, working to avoid a war.")
     assert explains("method", "A man used a ladder to get into the house.")
     assert explains(None, "Anything answers a question that asks for neither.")
+
+
+def test_amounts_keep_their_currency_and_multiplier():
+    """spaCy tags "£6m" as "6"; the stored span is the whole amount, and a number with a
+    currency is money."""
+    texts = [
+        "The firm made a profit of £6m last year.",
+        "It cost 300m euros (£200m) and sold 2 million copies.",
+    ]
+    found = [
+        {text[a:b]: kind for a, b, kind in spans}
+        for text, spans in zip(texts, SpacyAnnotator().annotate(texts), strict=True)
+    ]
+    assert found[0]["£6m"] == "money"
+    assert found[1]["300m euros"] == "money" and found[1]["£200m"] == "money"
+    assert found[1]["2 million"] == "number"
+
+
+def test_the_asked_person_named_in_full_is_not_the_answer():
+    spans = [("person", "Frederic Michalak"), ("person", "Yann Delaigue")]
+    question = "Who keeps the France fly-half shirt ahead of Michalak?"
+    assert [a.text for a in fresh_answers(spans, "person", question)] == ["Yann Delaigue"]
+
+
+def test_a_factual_answer_leads_with_the_short_answer_and_its_citation(services):
+    answer = services.answerer().answer("When was Kataib Hezbollah founded?")
+    lead, quote = answer.sentences[0], answer.sentences[1]
+    assert (lead.role, lead.text, lead.citations) == ("short_answer", "2003", [1])
+    assert "2003" in quote.text and quote.role == "statement"
+    assert answer.answer.startswith(f"2003 [1]: {quote.text} [1]")
+    assert answer.citations[0].n == 1 and "2003" in answer.citations[0].quote
+
+
+def test_no_short_answer_for_a_reason_or_when_the_quote_names_several(services):
+    why = services.answerer().answer("Why did Tehran rebuff Baghdad?")
+    assert not why.abstained and all(s.role == "statement" for s in why.sentences)
+    leader = services.answerer().answer("Who was Kata'ib Hizbollah's first leader?")
+    # The quote names the leader by two names and Saddam Hussein: it tells, not a lead.
+    assert not leader.abstained and all(s.role == "statement" for s in leader.sentences)

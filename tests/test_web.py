@@ -115,7 +115,10 @@ def test_follow_up_sends_the_conversation(open_page):
     assert [turn["role"] for turn in history] == ["user", "assistant"]
     assert history[0]["content"] == first
     assert history[1]["content"].startswith(first_answer[:40])
-    assert "2003" in ui.last_answer().inner_text()
+    last = ui.last_answer()
+    assert "2003" in last.inner_text()
+    # A "when" question leads with its date, set apart, then the cited quote.
+    assert last.locator(".answer__short").inner_text() == "2003"
 
 
 def test_abstained_answer_looks_different_and_has_no_chips(open_page):

@@ -56,19 +56,35 @@ def _sentences(
     chosen: Sequence[ScoredSpan],
     rival: tuple[ScoredSpan, str, str] | None,
     declined: str = NOT_COVERED,
+    short: tuple[str, int] | None = None,
 ) -> tuple[list[AnswerSentence], list[Conflict]]:
     """The answer's sentences, each citing its span (`declined` when there is none); with a
-    rival, "Sources disagree: …" first and the two versions as conflicts."""
+    short answer (text, citation), that first; with a rival, "Sources disagree: …" first
+    and the two versions as conflicts."""
     sentences = [
         AnswerSentence(text=_answer_text(s.span.text), citations=[n])
         for n, s in enumerate(chosen, 1)
     ] or [AnswerSentence(text=declined, citations=[])]
+    if short is not None:
+        text, n = short
+        sentences.insert(0, AnswerSentence(text=text, citations=[n], role="short_answer"))
     if rival is None:
         return sentences, []
     versions = list(rival[1:])
     disagree = f"Sources disagree: {versions[0]} [1]; {versions[1]} [2]."
-    sentences.insert(0, AnswerSentence(text=disagree, citations=[]))
+    sentences.insert(0, AnswerSentence(text=disagree, citations=[], role="disagreement"))
     return sentences, [Conflict(answer=v, citations=[n]) for n, v in enumerate(versions, 1)]
+
+
+def short_answer(
+    stated: dict[str, str], chosen: Sequence[ScoredSpan], best: ScoredSpan
+) -> tuple[str, int] | None:
+    """The asked name, date or amount alone (from `stated`, what the best span states of the
+    asked type) with its citation: only when it states exactly one; two names in the span
+    leave the quote to tell."""
+    if len(stated) != 1:
+        return None
+    return next(iter(stated.values())), [s.span for s in chosen].index(best.span) + 1
 
 
 def _another_answer(candidate: ScoredSpan, best: ScoredSpan, found: set[QuestionWord]) -> bool:
@@ -143,7 +159,11 @@ class ExtractiveAnswerer:
             for n, s in enumerate(chosen, 1)
         ]
         declined = NONE_ADMITTED if evidence.nothing_admitted else NOT_COVERED
-        sentences, conflicts = _sentences(chosen, rival, declined)
+        short = None
+        if chosen and rival is None:
+            stated = stated_answers(bank, spans[0].span, expected, standalone)
+            short = short_answer(stated, chosen, spans[0])
+        sentences, conflicts = _sentences(chosen, rival, declined, short)
         timings = evidence.timings
         timings["compose"] = (time.perf_counter() - clock) * 1000
         timings["total"] = (time.perf_counter() - evidence.started) * 1000

@@ -14,6 +14,7 @@ from rag.answer.coref import speaker_names
 from rag.answer.prompt import is_instruction
 from rag.answer.typed import ages, normalise
 from rag.index.store import IndexStore
+from rag.ingest.entities import whole_amount
 from rag.text.tokens import lexical_tokens
 
 _SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$|[\"”’]$")
@@ -145,12 +146,10 @@ def _typed_spans(
             found.append(())
             continue
         text = document.text
+        # Indexes annotated before amounts were widened get them widened here.
+        spans = (whole_amount(text, *span) for span in passage.entities)
         found.append(
-            tuple(
-                (kind, text[a:b])
-                for a, b, kind in passage.entities
-                if ref.start <= a and b <= ref.end
-            )
+            tuple((kind, text[a:b]) for a, b, kind in spans if ref.start <= a and b <= ref.end)
         )
     return found
 

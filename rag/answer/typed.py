@@ -153,10 +153,17 @@ def fresh_answers(
     asked = name_words(question)
     found = []
     for kind, text in spans:
-        if kind in accepted and name_words(text) - asked:
+        if kind in accepted and name_words(text) - asked and not _asked_person(kind, text, asked):
             found.append(TypedAnswer(kind, text))
     # The asked type first: a person for "who", then what else is accepted.
     return sorted(found, key=lambda a: a.type != expected)
+
+
+def _asked_person(kind: str, text: str, asked: frozenset[str]) -> bool:
+    """ "Frederic Michalak" is the question's "Michalak": a person named by the surname the
+    question already names."""
+    words = _NAME_WORD.findall(fold(_POSSESSIVE_S.sub("", text)))
+    return kind == "person" and len(words) > 1 and words[-1] in asked
 
 
 # Words that name no one in particular: "Mrs Blair" names Blair, "the US" the US.

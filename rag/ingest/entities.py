@@ -9,6 +9,7 @@ spaCy's MIT-licensed `en_core_web_sm` 3.8.0; its `__init__.py` only calls spaCy'
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -39,6 +40,32 @@ COARSE_TYPES = {
     "LAW": "law",
     "LANGUAGE": "language",
 }
+
+
+# spaCy's small pipeline cuts amounts short: "£6m" is tagged "6", "300m euros" "300". The
+# symbol before and the multiplier or currency word after belong to the amount.
+_AMOUNT_KINDS = frozenset({"money", "number", "percentage"})
+_SYMBOL_BEFORE = re.compile(r"(?:[A-Z]{1,2})?[£$€¥]\s?$")
+_AFTER = re.compile(
+    r"(?:(?:m|bn|tn|k)\b|\s?(?:million|billion|trillion)\b)?"
+    r"(?P<currency>\s(?:euros?|dollars?|pounds?|yen|yuan|francs?|rupees?|roubles?|rubles?)\b)?"
+)
+
+
+def whole_amount(text: str, start: int, end: int, kind: str) -> EntitySpan:
+    """An amount's span widened over its currency symbol, multiplier and currency word
+    (a number with a currency is money); other spans as they are. Idempotent."""
+    if kind not in _AMOUNT_KINDS:
+        return start, end, kind
+    symbol = _SYMBOL_BEFORE.search(text, 0, start)
+    if symbol and symbol.end() == start:
+        start, kind = symbol.start(), "money"
+    after = _AFTER.match(text, end)
+    if after and after.end() > end:
+        end = after.end()
+        if after.group("currency"):
+            kind = "money"
+    return start, end, kind
 
 
 class Annotator(Protocol):
@@ -83,9 +110,9 @@ class SpacyAnnotator:
         nlp = _pipeline()
         return [
             [
-                (ent.start_char, ent.end_char, COARSE_TYPES[ent.label_])
+                whole_amount(text, ent.start_char, ent.end_char, COARSE_TYPES[ent.label_])
                 for ent in doc.ents
                 if ent.label_ in COARSE_TYPES
             ]
-            for doc in nlp.pipe(texts, batch_size=self._batch_size)
+            for text, doc in zip(texts, nlp.pipe(texts, batch_size=self._batch_size), strict=True)
         ]

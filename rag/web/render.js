@@ -156,11 +156,18 @@ export function createTurn(question, { onBrowse, scope = "", onClearFilters }) {
         const conflicts = answer.conflicts || [];
         if (conflicts.length) answerBox.append(conflictBox(conflicts, byNumber));
         const paragraph = el("p", "answer__text");
-        // With a conflict, the first sentence is its plain-text form: the box shows it.
-        const shown = conflicts.length ? answer.sentences.slice(1) : answer.sentences;
+        // A conflict's plain-text sentence is shown by the box instead.
+        const shown = answer.sentences.filter((s) => s.role !== "disagreement");
         shown.forEach((sentence, index) => {
-          if (index) paragraph.append(document.createTextNode(" "));
-          paragraph.append(document.createTextNode(sentence.text));
+          if (index) {
+            const lead = shown[index - 1].role === "short_answer";
+            paragraph.append(document.createTextNode(lead ? ": " : " "));
+          }
+          if (sentence.role === "short_answer") {
+            paragraph.append(el("strong", "answer__short", sentence.text));
+          } else {
+            paragraph.append(document.createTextNode(sentence.text));
+          }
           for (const n of sentence.citations) {
             const citation = byNumber.get(n);
             if (!citation) continue;

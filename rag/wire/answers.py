@@ -60,9 +60,18 @@ class Citation(BaseModel):
     also_reported_by: list[Corroboration] = []
 
 
+SentenceRole = Literal["statement", "short_answer", "disagreement"]
+
+
 class AnswerSentence(BaseModel):
     text: str
     citations: list[int]
+    role: SentenceRole = Field(
+        default="statement",
+        description="`short_answer`: the asked name, date or amount alone, before the quote "
+        "that states it (joined to it by a colon); `disagreement`: the plain-text form of "
+        "`conflicts`; `statement`: a quoted, cited sentence.",
+    )
 
 
 class Conflict(BaseModel):
@@ -80,12 +89,19 @@ def cited_text(sentence: AnswerSentence) -> str:
 
 
 def answer_text(sentences: Sequence[AnswerSentence]) -> str:
-    return " ".join(cited_text(s) for s in sentences)
+    """ "Jane Doe [1]: The minister, Jane Doe, said … [1] Another sentence. [2]"."""
+    return "".join(answer_deltas(sentences))
 
 
 def answer_deltas(sentences: Sequence[AnswerSentence]) -> list[str]:
-    """The same text in sentence-sized pieces that join to `answer_text(sentences)`."""
-    return [("" if i == 0 else " ") + cited_text(s) for i, s in enumerate(sentences)]
+    """The answer's text in sentence-sized pieces (what a stream sends)."""
+    return [_separator(sentences, i) + cited_text(s) for i, s in enumerate(sentences)]
+
+
+def _separator(sentences: Sequence[AnswerSentence], i: int) -> str:
+    if i == 0:
+        return ""
+    return ": " if sentences[i - 1].role == "short_answer" else " "
 
 
 class Answer(BaseModel):

@@ -112,6 +112,37 @@ def test_model_declining_falls_back_to_the_checked_evidence(extractive):
     )
 
 
+FOUNDED = "When was Kataib Hezbollah founded?"
+
+
+def founding_source(extractive) -> int:
+    events = list(GenerativeAnswerer(extractive, ScriptedGenerator("x")).stream(FOUNDED))
+    sources = next(e for e in events if isinstance(e, SourcesEvent)).sources
+    return next(s.n for s in sources if "established in 2003" in s.text)
+
+
+def test_a_typed_question_gives_the_model_the_checked_candidates(extractive):
+    n = founding_source(extractive)
+    generator = ScriptedGenerator(f"Kata'ib Hizbollah was established in 2003 [{n}].")
+    answer = GenerativeAnswerer(extractive, generator).answer(FOUNDED)
+    prompt = generator.prompts[0][1]
+    assert "The question asks for a date. Stated in the sources: 2003 [" in prompt
+    assert prompt.index("Stated in the sources") < prompt.index("Question:")
+    assert answer.mode == "generative" and "2003" in answer.answer
+
+
+def test_an_answer_naming_no_checked_candidate_is_not_given(extractive):
+    """Close to the source in wording, but the year is not the one any source states."""
+    n = founding_source(extractive)
+    reply = (
+        f"Kata'ib Hizbollah was established in 1999, following the U.S.-led overthrow of "
+        f"Saddam Hussein and his regime [{n}]."
+    )
+    answer = GenerativeAnswerer(extractive, ScriptedGenerator(reply)).answer(FOUNDED)
+    assert answer.mode == "extractive" and "1999" not in answer.answer
+    assert "2003" in answer.answer
+
+
 def test_no_model_call_when_the_articles_have_nothing(extractive):
     generator = ScriptedGenerator("Anything [1].")
     answer = GenerativeAnswerer(extractive, generator).answer("How do I reverse a list in Python?")

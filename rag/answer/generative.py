@@ -9,10 +9,19 @@ from collections.abc import Iterator, Sequence
 
 from rag.answer.chat_models import Generator
 from rag.answer.checker import CheckedClaim, check_claims, split_claims
-from rag.answer.evidence import Evidence
+from rag.answer.evidence import Evidence, stated_answers
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.prompt import NOT_IN_SOURCES, Source, load_system_prompt, sanitize, user_message
+from rag.answer.prompt import (
+    NOT_IN_SOURCES,
+    Candidate,
+    Source,
+    load_system_prompt,
+    names_candidate,
+    sanitize,
+    user_message,
+)
 from rag.answer.scoring import CandidateSpan
+from rag.answer.typed import expected_answer
 from rag.retrieval.filters import NO_FILTERS, Filters
 from rag.wire.answers import (
     Answer,
@@ -40,6 +49,7 @@ class GenerativeAnswerer:
         max_sources: int = 5,
         max_sentences: int = 3,
         support_threshold: float = 0.5,
+        max_candidates: int = 5,
         system_prompt: str | None = None,
     ) -> None:
         self.extractive = extractive
@@ -49,6 +59,7 @@ class GenerativeAnswerer:
         self._max_sources = max_sources
         self._threshold = support_threshold
         self._max_sentences = max_sentences
+        self._max_candidates = max_candidates
 
     def answer(
         self,
@@ -81,8 +92,14 @@ class GenerativeAnswerer:
         rows = evidence.passage_rows(self._max_sources)
         listed = self.engine.sources(rows)
         yield SourcesEvent(sources=listed)
+        wanted = expected_answer(evidence.standalone.question)
+        candidates = self._candidates(evidence, wanted, rows)
         prompt = user_message(
-            evidence.standalone.question, self._prompt_sources(listed, rows), history
+            evidence.standalone.question,
+            self._prompt_sources(listed, rows),
+            history,
+            wanted=wanted,
+            candidates=candidates,
         )
         timings = evidence.timings
         clock = time.perf_counter()
@@ -108,6 +125,9 @@ class GenerativeAnswerer:
         )
         timings["check"] = (time.perf_counter() - clock) * 1000
         supported = [c for c in checked if c.supported][: self._max_sentences]
+        if candidates and not any(names_candidate(c.text, candidates) for c in supported):
+            # The model's answer is none of the checked candidates of the asked kind.
+            supported = []
         if supported:
             answer = self._compose(evidence, supported)
         else:
@@ -115,6 +135,24 @@ class GenerativeAnswerer:
             # abstention check): the extractive answer, which is right by construction.
             answer = self.extractive.compose(evidence, evidence.ranked)[0]
         yield AnswerEvent(answer=answer)
+
+    def _candidates(
+        self, evidence: Evidence, wanted: str | None, rows: Sequence[int]
+    ) -> list[Candidate]:
+        """What the checked spans state of the asked kind, each with the number of the
+        prompt source it is in (spans outside the prompt's sources are left out)."""
+        numbers = {row: n for n, row in enumerate(rows, 1)}
+        found: dict[str, Candidate] = {}
+        for scored in evidence.answering:
+            n = numbers.get(scored.span.passage_row)
+            if n is None:
+                continue
+            stated = stated_answers(
+                self.engine.bank, scored.span, wanted, evidence.standalone.question
+            )
+            for key, text in stated.items():
+                found.setdefault(key, Candidate(text=text, n=n))
+        return list(found.values())[: self._max_candidates]
 
     def _prompt_sources(self, listed: Sequence[SourcePassage], rows: Sequence[int]) -> list[Source]:
         """The numbered sources of the prompt; sentences addressed to a model withheld."""

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from rag.text.tokens import words
 from rag.wire.answers import Turn
 
 NOT_IN_SOURCES = "NOT IN SOURCES"
@@ -64,7 +65,43 @@ def _defuse(text: str) -> str:
     return _FENCE.sub("", text[:cut]) + text[cut:]
 
 
-def user_message(question: str, sources: Sequence[Source], history: Sequence[Turn] = ()) -> str:
+@dataclass(frozen=True)
+class Candidate:
+    """A typed span of the asked kind that a source states ("Jane Doe" in source 2)."""
+
+    text: str
+    n: int
+
+
+_WANTED = {
+    "person": "a person",
+    "organisation": "an organisation",
+    "place": "a place",
+    "date": "a date",
+    "number": "a number",
+    "money": "an amount of money",
+    "percentage": "a percentage",
+    "age": "an age",
+}
+
+
+def names_candidate(sentence: str, candidates: Sequence[Candidate]) -> bool:
+    """Does a generated sentence name one of the candidates (names folded, whole words)?"""
+    said = f" {' '.join(words(sentence))} "
+    named = (" ".join(words(c.text)) for c in candidates)
+    return any(name and f" {name} " in said for name in named)
+
+
+def user_message(
+    question: str,
+    sources: Sequence[Source],
+    history: Sequence[Turn] = (),
+    *,
+    wanted: str | None = None,
+    candidates: Sequence[Candidate] = (),
+) -> str:
+    """The sources, then (for a question asking for `wanted`, a person, a date…) the
+    candidates the sources state of that kind, then the question."""
     parts = []
     if history:
         recent = history[-4:]
@@ -72,5 +109,11 @@ def user_message(question: str, sources: Sequence[Source], history: Sequence[Tur
     for source in sources:
         header = " — ".join(filter(None, [source.outlet, source.title]))
         parts.append(f'<source id="{source.n}" title="{header}">\n{source.text}\n</source>')
+    if wanted in _WANTED and candidates:
+        listed = "; ".join(f"{c.text} [{c.n}]" for c in candidates)
+        parts.append(
+            f"The question asks for {_WANTED[wanted]}. Stated in the sources: {listed}. "
+            "Answer with the one the sources say answers the question, or NOT IN SOURCES."
+        )
     parts.append(f"Question: {question}\nAnswer with [n] citations:")
     return "\n\n".join(parts)

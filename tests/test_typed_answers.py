@@ -12,7 +12,7 @@ from rag.answer.constraints import counted_words, counts, states_age_of, tied
 from rag.answer.reasons import explains
 from rag.answer.typed import distinctive_words, expected_answer, fresh_answers
 from rag.config import Settings
-from rag.ingest.entities import SpacyAnnotator
+from rag.ingest.entities import SpacyAnnotator, whole_amount
 from rag.ingest.loaders import document_from_text
 from rag.services import Services
 from rag.types import DocumentMeta
@@ -246,6 +246,14 @@ def test_amounts_keep_their_currency_and_multiplier():
     assert found[0]["£6m"] == "money"
     assert found[1]["300m euros"] == "money" and found[1]["£200m"] == "money"
     assert found[1]["2 million"] == "number"
+
+
+def test_widening_an_amount_is_idempotent_and_leaves_other_spans_alone():
+    text = "Shell paid US$ 40m to Jane Doe on Monday."
+    widened = whole_amount(text, 15, 17, "number")
+    assert text[widened[0] : widened[1]] == "US$ 40m" and widened[2] == "money"
+    assert whole_amount(text, *widened) == widened
+    assert whole_amount(text, 22, 30, "person") == (22, 30, "person")
 
 
 def test_the_asked_person_named_in_full_is_not_the_answer():

@@ -160,8 +160,8 @@ def fresh_answers(
 
 
 def _asked_person(kind: str, text: str, asked: frozenset[str]) -> bool:
-    """ "Frederic Michalak" is the question's "Michalak": a person named by the surname the
-    question already names."""
+    """A person named by the surname the question already names: "Frederic Michalak" is
+    the question's "Michalak"."""
     words = _NAME_WORD.findall(fold(_POSSESSIVE_S.sub("", text)))
     return kind == "person" and len(words) > 1 and words[-1] in asked
 

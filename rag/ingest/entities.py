@@ -46,6 +46,7 @@ COARSE_TYPES = {
 # symbol before and the multiplier or currency word after belong to the amount.
 _AMOUNT_KINDS = frozenset({"money", "number", "percentage"})
 _SYMBOL_BEFORE = re.compile(r"(?:[A-Z]{1,2})?[£$€¥]\s?$")
+_SYMBOL_REACH = 4  # its longest match ("US$ "): the search looks no further back
 _AFTER = re.compile(
     r"(?:(?:m|bn|tn|k)\b|\s?(?:million|billion|trillion)\b)?"
     r"(?P<currency>\s(?:euros?|dollars?|pounds?|yen|yuan|francs?|rupees?|roubles?|rubles?)\b)?"
@@ -57,7 +58,7 @@ def whole_amount(text: str, start: int, end: int, kind: str) -> EntitySpan:
     (a number with a currency is money); other spans as they are. Idempotent."""
     if kind not in _AMOUNT_KINDS:
         return start, end, kind
-    symbol = _SYMBOL_BEFORE.search(text, 0, start)
+    symbol = _SYMBOL_BEFORE.search(text, max(0, start - _SYMBOL_REACH), start)
     if symbol and symbol.end() == start:
         start, kind = symbol.start(), "money"
     after = _AFTER.match(text, end)

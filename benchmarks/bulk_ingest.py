@@ -29,6 +29,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks.output import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FOLDER = ROOT.parent / "shared" / "datasets" / "bbc-news"
 SETTINGS = {
@@ -151,9 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs.append(run_langchain(args.folder))
         sys.stderr.write(json.dumps(runs[-1]) + "\n")
     result = {"folder": args.folder.name, "runs": runs}
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
-    sys.stdout.write(json.dumps(result) + "\n")
+    emit(result, args.out)
     return 0
 
 

@@ -23,6 +23,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks.output import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FOLDER = ROOT.parent / "shared" / "datasets" / "bbc-news"
 
@@ -106,9 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for threads in (int(t) for t in args.threads.split(",")):
             rows += measure(backend, threads, batch_sizes, texts, spans, args.rounds)
     result = {"cpu_count": os.cpu_count(), "rows": rows}
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
-    sys.stdout.write(json.dumps(result) + "\n")
+    emit(result, args.out)
     return 0
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bulk_ingest import DEFAULT_FOLDER, load_average
+from benchmarks.output import emit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -262,9 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run(args.folder, args.articles, args.seed, order)
     if args.note:
         result["note"] = args.note
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
-    sys.stdout.write(json.dumps(result) + "\n")
+    emit(result, args.out)
     return 0
 
 

@@ -483,8 +483,15 @@ def ask_command(
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mode", type=click.Choice(["extractive", "generative"]), default="extractive")
 @click.option("--json", "as_json", is_flag=True, help="Print every figure and per-question result.")
+@click.option(
+    "--replay-history",
+    is_flag=True,
+    help="Follow-ups get the system's own answers as history, as in a chat, not the file's.",
+)
 @click.pass_context
-def eval_command(ctx: click.Context, questions: Path, mode: str, as_json: bool) -> None:
+def eval_command(
+    ctx: click.Context, questions: Path, mode: str, as_json: bool, replay_history: bool
+) -> None:
     """Score answers on a question file (support, citation precision, abstention, latency)."""
     from rag.evaluation import dump, evaluate, read_questions, summary_lines
     from rag.services import Services
@@ -495,6 +502,7 @@ def eval_command(ctx: click.Context, questions: Path, mode: str, as_json: bool) 
         read_questions(questions),
         lambda question, history: answerer.answer(question, history),
         services.snapshot.retriever,
+        replay_history=replay_history,
     )
     click.echo(dump(report) if as_json else "\n".join(summary_lines(report)))
 

@@ -170,19 +170,35 @@ def _percentile(values: Sequence[float], share: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 2)
 
 
+def replayed(history: Sequence[Turn], ask: Callable[[str, Sequence[Turn]], Answer]) -> list[Turn]:
+    """The history as a user of the system has it: each user turn asked again and answered
+    by `ask`, with that answer's text (what the page sends) instead of the written one.
+    A follow-up then has to resolve "it" against the system's own full sentences."""
+    turns: list[Turn] = []
+    for turn in history:
+        if turn.role == "user":
+            answer = ask(turn.content, turns)
+            turns += [turn, Turn(role="assistant", content=answer.answer)]
+    return turns
+
+
 def evaluate(
     questions: Sequence[EvalQuestion],
     ask: Callable[[str, Sequence[Turn]], Answer],
     retriever: HybridRetriever,
     *,
     warmup: int = 3,
+    replay_history: bool = False,
 ) -> EvalReport:
+    """Every question asked with its history (`replay_history`: the history's questions
+    answered by `ask` itself, see `replayed`), scored against its gold quotes and answers."""
     for question in questions[:warmup]:
         ask(question.question, question.history)
     results = []
     for question in questions:
+        history = replayed(question.history, ask) if replay_history else question.history
         clock = time.perf_counter()
-        answer = ask(question.question, question.history)
+        answer = ask(question.question, history)
         latency = (time.perf_counter() - clock) * 1000
         hits = retriever.search(answer.standalone_question, 5)
         ranks = [

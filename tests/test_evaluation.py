@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.evaluation import EvalQuestion, _disagreement, contains_answer, same_answer
-from rag.wire.answers import Answer, AnswerSentence, Citation, Conflict, Corroboration
+from rag.evaluation import EvalQuestion, _disagreement, contains_answer, replayed, same_answer
+from rag.wire.answers import Answer, AnswerSentence, Citation, Conflict, Corroboration, Turn
 
 
 def test_a_gold_answer_must_match_whole_words():
@@ -77,3 +77,31 @@ def test_a_different_answer_listed_as_corroboration_is_counted():
         }
     )
     assert _disagreement(question, shown) == (True, False)
+
+
+def test_replayed_history_carries_the_system_s_own_answers():
+    asked: list[tuple[str, list[str]]] = []
+
+    def ask(question: str, history) -> Answer:
+        asked.append((question, [t.content for t in history]))
+        text = f"Answer to {question} [1]"
+        return Answer(
+            question=question,
+            standalone_question=question,
+            answer=text,
+            abstained=False,
+            mode="extractive",
+            sentences=[AnswerSentence(text=text, citations=[1])],
+            citations=[],
+            timings_ms={},
+        )
+
+    written = [
+        Turn(role="user", content="Q1"),
+        Turn(role="assistant", content="the file's answer 1"),
+        Turn(role="user", content="Q2"),
+        Turn(role="assistant", content="the file's answer 2"),
+    ]
+    turns = replayed(written, ask)
+    assert [t.content for t in turns] == ["Q1", "Answer to Q1 [1]", "Q2", "Answer to Q2 [1]"]
+    assert asked == [("Q1", []), ("Q2", ["Q1", "Answer to Q1 [1]"])]  # each with what came before

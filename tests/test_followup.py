@@ -1,6 +1,7 @@
 import pytest
 
 from rag.answer.followup import contextualize, entities
+from rag.answer.typed import distinctive_words, expected_answer
 from rag.wire.answers import Turn
 
 
@@ -68,11 +69,45 @@ def test_references_resolve_against_the_previous_turn(previous, answer, question
     assert resolved.is_followup and resolved.question == standalone
 
 
-def test_bare_why_asks_about_the_previous_answer():
+def test_bare_why_asks_about_the_previous_question_and_answer_as_a_note():
     resolved = contextualize(
         "Why?", history("What did Khamenei order?", "He ordered preparations to attack Israel [1].")
     )
-    assert resolved.question == "Why He ordered preparations to attack Israel?"
+    assert resolved.question == (
+        "Why? (What did Khamenei order? He ordered preparations to attack Israel)"
+    )
+    # The note is context: the asked type and the names an answer must state are the
+    # follow-up's own ("Why?": a reason, and no name beyond those of the story).
+    assert expected_answer(resolved.question) == "reason"
+    assert distinctive_words(resolved.question) == []
+    with_brackets = contextualize("Why?", history("Who is Kenani (the aide)?", "An aide (2) [1]."))
+    assert with_brackets.question == "Why? (Who is Kenani  the aide ? An aide  2)"
+
+
+def test_follow_ups_read_the_system_s_own_full_sentence_answers():
+    """The page sends back the answer as the system wrote it: whole quoted sentences with
+    titles, repeated names and "U.S."."""
+    answer = (
+        "White House National Security Advisor Jake Sullivan spoke to Iraqi Prime Minister "
+        "Mohammed Shia al-Sudani on Sunday, a U.S. official told Axios. [1] Secretary of State "
+        "Antony Blinken then spoke to al-Sudani on Monday. [1]"
+    )
+    resolved = contextualize(
+        "What did they press him to do?",
+        history("Which US officials spoke to al-Sudani, according to Axios?", answer),
+    )
+    # Not al-Sudani under his longer name, not "U." of "U.S.".
+    assert resolved.question == "What did Jake Sullivan and Antony Blinken press him to do?"
+    answer = (
+        "Gateshead [1]: Five public sector unions met Deputy Prime Minister John Prescott at the "
+        "Labour spring conference in Gateshead. [1] John Prescott said talks would go on. [2]"
+    )
+    resolved = contextualize(
+        "Where did they meet?",
+        history("Which minister held talks with the unions over public sector pensions?", answer),
+    )
+    assert resolved.question == "Where did John Prescott meet?"  # once, without Labour
+    assert "U." not in entities("a U.S. official") and "S" not in entities("a U.S. official")
 
 
 def test_a_self_contained_question_is_left_alone():

@@ -57,6 +57,8 @@ _ELLIPSIS = re.compile(
 _BARE_WH = re.compile(r"^\s*+(why|how|when|where|who|how so|in what way)\s*+\??\s*+$", re.I)
 _WHO_IS = re.compile(r"^\s*who (is|was|are|were)\s+(?P<name>.+?)\??\s*$", re.I)
 _HOW_MANY = re.compile(r"\bhow many\s+(?P<rest>[^?]+)", re.I)
+_PARENTHESES = re.compile(r"[()]")
+_LETTERS = re.compile(r"[^\W\d_]")
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1, "last": -1}
 
 
@@ -88,7 +90,7 @@ def entities(text: str) -> list[str]:
         while last - first > 1 and tokens[last - 1] in _TRAILING_CONNECTORS:
             last -= 1
         entity = " ".join(tokens[first:last]).strip(" ’'-")
-        if not entity or fold(entity) in _NOT_ENTITIES:
+        if len(_LETTERS.findall(entity)) < 2 or fold(entity) in _NOT_ENTITIES:  # "U." of "U.S."
             continue
         key = _key(entity)
         if key and key not in seen:
@@ -100,10 +102,15 @@ def entities(text: str) -> list[str]:
 def _new_entities(previous_question: str, previous_answer: str) -> list[str]:
     asked = {_key(e) for e in entities(previous_question)}
     asked_words = {skeleton(w) for w in words(previous_question)}
+    # A longer name of someone the question named ("Iraqi Prime Minister Mohammed Shia
+    # al-Sudani" for "al-Sudani") is not a new one.
+    asked_names = {w for e in entities(previous_question) for w in words(e) if len(w) > 3}
     return [
         e
         for e in entities(previous_answer)
-        if _key(e) not in asked and not {skeleton(w) for w in words(e)} <= asked_words
+        if _key(e) not in asked
+        and not {skeleton(w) for w in words(e)} <= asked_words
+        and not asked_names & set(words(e))
     ]
 
 
@@ -143,13 +150,28 @@ def _antecedent(
     who_is = _WHO_IS.match(previous_question)
     if who_is and entities(who_is.group("name")) == [who_is.group("name").strip()]:
         return who_is.group("name").strip()
-    new = [_short_name(e) for e in _new_entities(previous_question, previous_answer)]
+    # "Deputy Prime Minister John Prescott" and a later "John Prescott" are one person.
+    new = list(
+        dict.fromkeys(_short_name(e) for e in _new_entities(previous_question, previous_answer))
+    )
     if classify(previous_question) == QuestionType.WHO and new:
-        return " and ".join(new[:3]) if plural else new[0]
+        if not plural:
+            return new[0]
+        # People are named in full ("John Prescott"); a lone capitalised word beside them
+        # is more often a party or a place ("Labour", "Gateshead") than one of "they".
+        named = [e for e in new if len(e.split()) > 1] or new
+        return " and ".join(named[:3])
     if thing and new and _ASKS_WHAT.match(previous_question):
         return new[0]
     asked = entities(previous_question)
     return asked[0] if asked else (new[0] if new else None)
+
+
+def _noted(question: str, context: str) -> str:
+    """The question with its context as a trailing note, "Who came second? (Which band
+    won …?)": `typed` reads a question's own part without it. The note holds no
+    parentheses of its own, or its start would not be found."""
+    return f"{question} ({_PARENTHESES.sub(' ', context).strip()})"
 
 
 def _replace(question: str, match: re.Match[str], replacement: str) -> str:
@@ -194,8 +216,12 @@ def _resolve(question: str, history: Sequence[Turn]) -> Standalone:
             standalone = previous_question.replace(asked[0], named[0], 1)
             return Standalone(standalone, True, previous_answer)
     if _BARE_WH.match(question):
-        statement = previous_answer.split(". ")[0].rstrip(".") or previous_question
-        return Standalone(f"{question.rstrip('?')} {statement}?", True, previous_answer)
+        # "Why?" asks about what the last turn said: the question and the start of its
+        # answer, as a note (scored and searched, but not required of the answer).
+        statement = previous_answer.split(". ")[0].rstrip(".")
+        return Standalone(
+            _noted(question, f"{previous_question} {statement}"), True, previous_answer
+        )
     if pronoun := _PRONOUN.search(question):
         plural = pronoun.group().lower() in _PLURALS
         thing = pronoun.group().lower() in _THINGS
@@ -207,5 +233,5 @@ def _resolve(question: str, history: Sequence[Turn]) -> Standalone:
     if len(words(question)) <= 1 or ellipsis or not entities(question):
         # Too little to stand alone, or naming nothing ("Who got the second?", "Which
         # partner pulled out?"), and nothing to resolve: keep the previous subject.
-        return Standalone(f"{question} ({previous_question})", True, previous_answer)
+        return Standalone(_noted(question, previous_question), True, previous_answer)
     return Standalone(question=question, is_followup=False, previous_answer=previous_answer)

@@ -26,6 +26,7 @@ class _Token(NamedTuple):
     possessive: bool
 
 
+@lru_cache(maxsize=1 << 16)  # a news vocabulary: the same words recur in every span
 def _key(word: str) -> str:
     return stem(fold(word))
 

@@ -10,7 +10,7 @@ import pytest
 
 from rag.answer.constraints import counted_words, counts, states_age_of, tied
 from rag.answer.reasons import explains
-from rag.answer.typed import distinctive_words, expected_answer, fresh_answers
+from rag.answer.typed import distinctive_words, expected_answer, fresh_answers, same_telling_but
 from rag.config import Settings
 from rag.ingest.entities import SpacyAnnotator, whole_amount
 from rag.ingest.loaders import document_from_text
@@ -153,6 +153,27 @@ def test_sources_that_disagree_are_shown_and_never_listed_as_corroboration(servi
         assert all(other not in c.quote for c in citation.also_reported_by)
 
 
+def test_a_short_quote_told_with_another_name_is_a_disagreement(services):
+    """Two copies of a short quote that differ only in the name: the quotes' embeddings are
+    far apart (0.75: the name is most of them), the wording around the name is the same."""
+    story = (
+        "Chelsea boss Jose Mourinho has tried to pile the pressure on title rivals Arsenal.\n"
+        '"All my players are tired, especially {}."'
+    )
+    add(services, "Mourinho says his players are tired", story.format("John Terry"))
+    add(services, "Mourinho: my players are tired", story.format("Frank Lampard"))
+    question = "Which Chelsea player did Mourinho single out as particularly tired?"
+    answerer = services.answerer()
+    quotes = [
+        s
+        for s in answerer.engine.find(question).ranked
+        if len(s.span.rows) == 1 and s.span.text.startswith('"All my players')
+    ]
+    assert len(quotes) == 2
+    rival = answerer.disagreeing(quotes, "person", question)
+    assert rival is not None and {rival[1], rival[2]} == {"John Terry", "Frank Lampard"}
+
+
 def test_the_conflict_reaches_api_and_openai_clients(services):
     from fastapi.testclient import TestClient
 
@@ -277,3 +298,13 @@ def test_no_short_answer_for_a_reason_or_when_the_quote_names_several(services):
     leader = services.answerer().answer("Who was Kata'ib Hizbollah's first leader?")
     # The quote names the leader by two names and Saddam Hussein: it tells, not a lead.
     assert not leader.abstained and all(s.role == "statement" for s in leader.sentences)
+
+
+def test_a_short_telling_that_differs_only_in_its_answer_is_the_same_fact():
+    # The names dominate these two sentences' embeddings; the words around them agree.
+    lampard = '"All my players are tired, especially Frank Lampard."'
+    terry = '"All my players are tired, especially John Terry."'
+    assert same_telling_but(lampard, terry, ["Frank Lampard"], ["John Terry"])
+    other = "John Terry was booked in the first half for a late tackle."
+    assert not same_telling_but(lampard, other, ["Frank Lampard"], ["John Terry"])
+    assert not same_telling_but("Frank Lampard.", "John Terry.", ["Frank Lampard"], ["John Terry"])

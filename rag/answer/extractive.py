@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rag.answer.evidence import Evidence, EvidenceEngine, stated_answers
 from rag.answer.questions import QuestionWord
 from rag.answer.scoring import CandidateSpan, ScoredSpan
-from rag.answer.typed import differing_facts, expected_answer
+from rag.answer.typed import differing_facts, expected_answer, same_telling_but
 from rag.retrieval.filters import NO_FILTERS, Filters
 from rag.retrieval.retriever import HybridRetriever
 from rag.wire.answers import (
@@ -244,7 +244,9 @@ class ExtractiveAnswerer:
                 for a in best.span.rows
                 for b in other.span.rows
             )
-            if similar >= policy.same_fact_above:
+            if similar >= policy.same_fact_above or same_telling_but(
+                best.span.text, other.span.text, list(mine.values()), list(theirs.values())
+            ):
                 return other, mine[only_mine[0]], theirs[only_theirs[0]]
         return None
 

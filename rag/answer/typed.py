@@ -294,6 +294,19 @@ _FACT_TOKEN = re.compile(r"[£$€]?\d[\d,.]*\w*%?|[A-Z][\w'’-]*")
 _WORD = re.compile(r"\w+")
 
 
+def same_telling_but(a: str, b: str, answers_a: Sequence[str], answers_b: Sequence[str]) -> bool:
+    """Are `a` and `b` one telling that differs only in its answers ("…especially Frank
+    Lampard." / "…especially John Terry.")? In a short sentence the names outweigh the
+    rest of it in the embeddings, so the words around the answers are compared instead."""
+    a, b = a[:TELLING_CHARS], b[:TELLING_CHARS]
+    named = set().union(*(_WORD.findall(plain(x)) for x in (*answers_a, *answers_b)))
+    words_a = set(_WORD.findall(plain(a))) - named
+    words_b = set(_WORD.findall(plain(b))) - named
+    return bool(words_a) and len(words_a & words_b) >= SAME_TELLING * max(
+        len(words_a), len(words_b)
+    )
+
+
 def fact_words(text: str) -> list[str]:
     """Names and figures of a sentence as written ("Coventry-born", "£109.45", "27.5%"),
     not its first word (capitalised because it starts the sentence)."""

@@ -43,6 +43,10 @@ ADVISER = "What is the name of Prime Minister Sudani's national security adviser
         ("How far from schools must net cafes be?", "number"),
         ("Which constituency does she represent?", "place"),
         ("What did the carmaker blame for the fall in profits?", None),
+        ("And when did he leave?", "date"),
+        # "when" joining a clause does not make a date question.
+        ("What was the score when Ireland beat England?", None),
+        ("Who scored when United won?", "person"),
     ],
 )
 def test_the_question_says_what_kind_of_answer_it_wants(question, expected):
@@ -57,6 +61,13 @@ def test_a_name_already_in_the_question_is_not_its_answer():
     assert [a.text for a in fresh_answers([], "age", "How old?", "the 28-year-old striker")] == [
         "28-year-old"
     ]
+
+
+def test_by_how_much_is_answered_in_money_as_well_as_per_cent():
+    question = "By how much has Berlusconi pledged to cut taxes this year?"
+    assert expected_answer(question) == "percentage"
+    spans = [("person", "Berlusconi"), ("money", "6.5bn euros")]
+    assert [a.text for a in fresh_answers(spans, "percentage", question)] == ["6.5bn euros"]
 
 
 def test_a_name_with_a_title_or_possessive_is_still_the_question_s_own():

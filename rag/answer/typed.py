@@ -27,7 +27,8 @@ ACCEPTS = {
     "date": frozenset({"date"}),
     "number": frozenset({"number", "money", "percentage", "date"}),
     "money": frozenset({"money", "number"}),
-    "percentage": frozenset({"percentage", "number"}),
+    # "By how much will taxes be cut?" is answered in euros as often as in per cent.
+    "percentage": frozenset({"percentage", "number", "money"}),
 }
 
 # Up to three words between the wh-word and its noun, none an auxiliary: in "what did
@@ -78,7 +79,9 @@ _RULES_TEXT = {
         r"\bhow (?:far|big|tall|high|deep|heavy|fast|large|wide)\b",  # a measure
     ],
     "date": [
-        r"\bwhen\b",
+        # "when" asks for a date only as the question's wh-word: in "What was the score
+        # when Ireland beat England?" it joins a clause.
+        r"^(?:(?!\b(?:what|which|who|whom|whose|how|where|why)\b).)*\bwhen\b",
         r"\b(?:what|which|in what) (?:year|date|day|month|time|season|decade)\b",
         r"\bhow long ago\b|\bsince when\b|\bby when\b",
         r"\bhow long\b",  # a duration ("six months") is annotated as a date

@@ -142,3 +142,25 @@ def test_it_after_a_what_question_is_the_thing_it_was_answered_with():
         "Who is he writing it with?", history("What is Ricky Gervais's new sitcom?", "Extras [1].")
     )
     assert resolved.question == "Who is Ricky Gervais writing it with?"
+
+
+def test_he_and_she_name_a_person():
+    # The answer to a question asking for a person ("Which referee …?"), not the team
+    # named before the coach ("England coach Andy Robinson").
+    resolved = contextualize(
+        "Which match has he been given next?",
+        history(
+            "Which referee did England coach Andy Robinson criticise?",
+            "Jonathan Kaplan, the South African referee.",
+        ),
+    )
+    assert resolved.question == "Which match has Jonathan Kaplan been given next?"
+    # A full name rather than the firm, and never "Yes".
+    resolved = contextualize(
+        "Who is suing him?",
+        history(
+            "Has Parmalat's founder apologised to investors?",
+            "Yes - Calisto Tanzi, the founder, apologised in a statement.",
+        ),
+    )
+    assert resolved.question == "Who is suing Calisto Tanzi?"

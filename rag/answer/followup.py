@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from rag import limits
 from rag.answer.questions import QuestionType, classify
+from rag.answer.typed import expected_answer
 from rag.text.tokens import STOPWORDS, fold, skeleton, words
 from rag.wire.answers import Turn
 
@@ -31,7 +32,7 @@ _NOT_ENTITIES = frozenset(
     may june july august september october november december i we you his her their
     iraqi iranian israeli american kurdish lebanese syrian palestinian shiite shi’ite sunni arab
     yemeni us u.s. one two three four five six seven eight nine ten several many some all
-    both most other another senior top four""".split()
+    both most other another senior top four yes no""".split()
 )
 _QUESTION_WORDS = re.compile(
     r"\b(what|who|whom|why|how|when|where|which|did|does|do|is|was|are)\b", re.I
@@ -47,6 +48,7 @@ _PRONOUN = re.compile(
 )
 _POSSESSIVES = frozenset({"its", "their", "his", "her"})
 _THINGS = frozenset({"it", "its"})
+_PERSONS = frozenset({"he", "him", "his", "she", "her"})
 _ASKS_WHAT = re.compile(r"^\s*(what|which)\b", re.I)
 _PLURALS = frozenset({"they", "them", "their", "these groups", "those groups", "the groups"})
 # `_ELLIPSIS` and `_WHO_IS` end in a lazy `.+?` before `\s*$`: linear on the whitespace-
@@ -138,11 +140,19 @@ def _counted(question: str) -> str | None:
 
 
 def _antecedent(
-    previous_question: str, previous_answer: str, *, plural: bool, thing: bool = False
+    previous_question: str,
+    previous_answer: str,
+    *,
+    plural: bool,
+    thing: bool = False,
+    person: bool = False,
 ) -> str | None:
     """What "it"/"they"/"he" most likely refers to in the next question. `thing`: the
     pronoun is "it"/"its", which names the thing a "what"/"which" question was answered
-    with ("its first conference" after "What is Galloway's new party?" -> "Respect")."""
+    with ("its first conference" after "What is Galloway's new party?" -> "Respect").
+    `person`: "he"/"she", which names someone: the answer to a question asking for a
+    person ("Which referee …?"), else the first full name ("Calisto Tanzi", not
+    "Parmalat" or "England" of "England coach Andy Robinson")."""
     counted = _counted(previous_question)
     if plural and counted:
         # "Which of them …?" after "How many factions …?" asks about those factions.
@@ -154,7 +164,8 @@ def _antecedent(
     new = list(
         dict.fromkeys(_short_name(e) for e in _new_entities(previous_question, previous_answer))
     )
-    if classify(previous_question) == QuestionType.WHO and new:
+    asks_person = expected_answer(previous_question) == "person"
+    if (classify(previous_question) == QuestionType.WHO or asks_person) and new:
         if not plural:
             return new[0]
         # People are named in full ("John Prescott"); a lone capitalised word beside them
@@ -164,6 +175,9 @@ def _antecedent(
     if thing and new and _ASKS_WHAT.match(previous_question):
         return new[0]
     asked = entities(previous_question)
+    full_names = [e for e in [*asked, *new] if len(e.split()) > 1]
+    if person and full_names:
+        return _short_name(full_names[0])
     return asked[0] if asked else (new[0] if new else None)
 
 
@@ -225,7 +239,13 @@ def _resolve(question: str, history: Sequence[Turn]) -> Standalone:
     if pronoun := _PRONOUN.search(question):
         plural = pronoun.group().lower() in _PLURALS
         thing = pronoun.group().lower() in _THINGS
-        antecedent = _antecedent(previous_question, previous_answer, plural=plural, thing=thing)
+        antecedent = _antecedent(
+            previous_question,
+            previous_answer,
+            plural=plural,
+            thing=thing,
+            person=pronoun.group().lower() in _PERSONS,
+        )
         if antecedent:  # "Ricky Gervais's sitcom" names Ricky Gervais
             antecedent = re.sub(r"['’]s$", "", antecedent)
         if antecedent:

@@ -32,7 +32,7 @@ _NOT_ENTITIES = frozenset(
     may june july august september october november december i we you his her their
     iraqi iranian israeli american kurdish lebanese syrian palestinian shiite shi’ite sunni arab
     yemeni us u.s. one two three four five six seven eight nine ten several many some all
-    both most other another senior top four yes no""".split()
+    both most other another senior top four yes no has have had can will would should could""".split()
 )
 _QUESTION_WORDS = re.compile(
     r"\b(what|who|whom|why|how|when|where|which|did|does|do|is|was|are)\b", re.I

@@ -1,21 +1,20 @@
 #!/usr/bin/env python3
-"""Validate the second fresh BBC question set (stdlib only).
+"""Validate a fresh BBC question set, fresh/ or fresh2/ (stdlib only).
 
 Usage:
-    python tests/data/bbc/fresh2/check.py [CORPUS_DIR]
+    python tests/data/bbc/fresh_check.py SET [CORPUS_DIR]      (SET: fresh or fresh2)
 
-Checks, and exits non-zero on any failure:
-  * sample.txt is exactly what sample.py draws, and shares no article with
-    the first sample (../sample.txt) or the first fresh set
-    (../fresh/sample.txt);
-  * questions.jsonl: schema (same fields as ../questions.jsonl), allowed
-    kind/type values, unique ids of the form fresh2-NNN, every supporting
+Checks, in SET's folder, and exits non-zero on any failure:
+  * sample.txt is exactly what `sample.py SET` draws, and shares no article with
+    the earlier samples (sample.txt, and for fresh2 also fresh/sample.txt);
+  * questions.jsonl: schema (same fields as questions.jsonl), allowed
+    kind/type values, unique ids of the form SET-NNN, every supporting
     quote is an exact substring of its article (UTF-8, Latin-1 fallback),
     the document is in sample.txt, unanswerable items have no gold answers
     or quotes and carry a "checked" note, answerable items have both,
     follow-ups carry a user+assistant history (and only follow-ups do);
-  * the split: dev.jsonl + heldout.jsonl (written by split.py) hold exactly
-    the lines of questions.jsonl, unchanged, with no id in both.
+  * for a set with a split.py: dev.jsonl + heldout.jsonl hold exactly the
+    lines of questions.jsonl, unchanged, with no id in both.
 Prints counts per type, per kind, per answerability and per split.
 """
 import collections
@@ -25,14 +24,23 @@ import os
 import sys
 
 sys.dont_write_bytecode = True
-HERE = os.path.dirname(os.path.abspath(__file__))
-CORPUS = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/datasets/bbc-news"
+# Each set and the samples drawn before it.
+EARLIER = {
+    "fresh": [("the first sample", "sample.txt")],
+    "fresh2": [("the first sample", "sample.txt"), ("the first fresh set", "fresh/sample.txt")],
+}
+if len(sys.argv) < 2 or sys.argv[1] not in EARLIER:
+    sys.exit(f"usage: fresh_check.py {{{','.join(EARLIER)}}} [CORPUS_DIR]")
+SET = sys.argv[1]
+ROOT = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.join(ROOT, SET)
+CORPUS = sys.argv[2] if len(sys.argv) > 2 else "/work/shared/datasets/bbc-news"
 KINDS = {"person", "organisation", "place", "date", "number", "money",
          "percentage", "reason", "method", "quote", "yesno", "other"}
 TYPES = {"factual", "why_how", "number", "followup", "unanswerable"}
 REQUIRED = ("id", "kind", "type", "question", "gold_answers",
             "supporting_quotes", "document", "answerable")
-PREFIX = "fresh2-"
+PREFIX = f"{SET}-"
 errors = []
 
 
@@ -56,16 +64,15 @@ def read_list(path):
 # --- the sample --------------------------------------------------------------
 sample_list = read_list(os.path.join(HERE, "sample.txt"))
 sample = set(sample_list)
-spec = importlib.util.spec_from_file_location("fresh2_sample", os.path.join(HERE, "sample.py"))
+spec = importlib.util.spec_from_file_location("bbc_sample", os.path.join(ROOT, "sample.py"))
 sample_mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sample_mod)
-if sample_mod.sample(CORPUS) != sample_list:
-    err("sample.txt differs from the output of sample.py")
+if sample_mod.fresh_sample(SET, CORPUS) != sample_list:
+    err(f"sample.txt differs from the output of sample.py {SET}")
 if len(sample) != len(sample_list):
     err("sample.txt has duplicate lines")
-for label, rel in (("the first sample", os.path.join(os.pardir, "sample.txt")),
-                   ("the first fresh set", os.path.join(os.pardir, "fresh", "sample.txt"))):
-    earlier = set(read_list(os.path.join(HERE, rel)))
+for label, rel in EARLIER[SET]:
+    earlier = set(read_list(os.path.join(ROOT, rel)))
     if not earlier:
         err(f"{rel} is empty")
     if sample & earlier:
@@ -96,7 +103,7 @@ for r in rows:
     if not isinstance(r["question"], str) or not r["question"].strip():
         err(f"{rid}: empty question")
     if r["document"] not in sample:
-        err(f"{rid}: document {r['document']} not in fresh2/sample.txt")
+        err(f"{rid}: document {r['document']} not in {SET}/sample.txt")
         continue
     if r["document"] not in texts:
         texts[r["document"]] = read_text(os.path.join(CORPUS, r["document"]))
@@ -123,8 +130,9 @@ for r in rows:
         err(f"{rid}: history on a non-follow-up")
 
 # --- the split ---------------------------------------------------------------
-split = {}
-for name in ("dev", "heldout"):
+split = {"dev": [], "heldout": []}
+has_split = os.path.exists(os.path.join(HERE, "split.py"))
+for name in ("dev", "heldout") if has_split else ():
     path = os.path.join(HERE, f"{name}.jsonl")
     if not os.path.exists(path):
         err(f"{name}.jsonl missing (run split.py)")
@@ -136,12 +144,12 @@ dev_ids = {json.loads(line)["id"] for line in split["dev"]}
 held_ids = {json.loads(line)["id"] for line in split["heldout"]}
 if dev_ids & held_ids:
     err(f"ids in both dev and heldout: {sorted(dev_ids & held_ids)}")
-if collections.Counter(split["dev"] + split["heldout"]) != collections.Counter(lines):
+if has_split and collections.Counter(split["dev"] + split["heldout"]) != collections.Counter(lines):
     err("dev.jsonl + heldout.jsonl is not exactly questions.jsonl (lines must be unchanged)")
 
-print(f"fresh2/sample.txt: {len(sample_list)} articles,",
+print(f"{SET}/sample.txt: {len(sample_list)} articles,",
       dict(sorted(collections.Counter(p.split("/")[0] for p in sample_list).items())))
-print(f"fresh2/questions.jsonl: {len(rows)} questions")
+print(f"{SET}/questions.jsonl: {len(rows)} questions")
 print("  by type:", dict(sorted(collections.Counter(r.get("type") for r in rows).items())))
 print("  by kind:", dict(sorted(collections.Counter(r.get("kind") for r in rows).items())))
 print("  by type/kind:", dict(sorted(collections.Counter(
@@ -153,8 +161,8 @@ print("  by category:", dict(sorted(collections.Counter(
 uncovered = sorted(sample - {r.get("document") for r in rows})
 print("  sampled articles without a question:", uncovered or "none")
 by_id = {r.get("id"): r for r in rows}
-for name, idset in (("dev", dev_ids), ("heldout", held_ids)):
-    print(f"fresh2/{name}.jsonl: {len(idset)} questions, by type:",
+for name, idset in (("dev", dev_ids), ("heldout", held_ids)) if has_split else ():
+    print(f"{SET}/{name}.jsonl: {len(idset)} questions, by type:",
           dict(sorted(collections.Counter(by_id[i]["type"] for i in idset if i in by_id).items())))
 
 if errors:

@@ -173,12 +173,13 @@ def _percentile(values: Sequence[float], share: float) -> float:
 def replayed(history: Sequence[Turn], ask: Callable[[str, Sequence[Turn]], Answer]) -> list[Turn]:
     """The history as a user of the system has it: each user turn asked again and answered
     by `ask`, with that answer's text (what the page sends) instead of the written one.
-    A follow-up then has to resolve "it" against the system's own full sentences."""
+    A follow-up then has to resolve "it" against the system's own full sentences. The
+    written assistant turns are dropped, however many; every user turn gets an answer."""
     turns: list[Turn] = []
     for turn in history:
         if turn.role == "user":
-            answer = ask(turn.content, turns)
-            turns += [turn, Turn(role="assistant", content=answer.answer)]
+            answer = ask(turn.content, tuple(turns))
+            turns = [*turns, turn, Turn(role="assistant", content=answer.answer)]
     return turns
 
 

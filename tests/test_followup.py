@@ -1,5 +1,6 @@
 import pytest
 
+from rag import limits
 from rag.answer.followup import contextualize, entities
 from rag.answer.typed import distinctive_words, expected_answer
 from rag.wire.answers import Turn
@@ -81,7 +82,12 @@ def test_bare_why_asks_about_the_previous_question_and_answer_as_a_note():
     assert expected_answer(resolved.question) == "reason"
     assert distinctive_words(resolved.question) == []
     with_brackets = contextualize("Why?", history("Who is Kenani (the aide)?", "An aide (2) [1]."))
-    assert with_brackets.question == "Why? (Who is Kenani  the aide ? An aide  2)"
+    assert with_brackets.question == "Why? (Who is Kenani the aide ? An aide 2)"
+    # Cut to the question limit inside the note: its closing bracket, and so the
+    # follow-up's own type, survive a long previous question.
+    long = contextualize("Why?", history("How many " + "very " * 600 + "things?", "Many [1]."))
+    assert len(long.question) <= limits.QUESTION_CHARS and long.question.endswith(")")
+    assert expected_answer(long.question) == "reason"
 
 
 def test_follow_ups_read_the_system_s_own_full_sentence_answers():
@@ -164,3 +170,38 @@ def test_he_and_she_name_a_person():
         ),
     )
     assert resolved.question == "Who is suing Calisto Tanzi?"
+
+
+def test_names_that_look_like_question_words_or_titles_survive():
+    # "Will" opens a yes/no question but also a name; "Yes Minister" is a name.
+    assert entities("Will Young won Pop Idol and Will Greenwood scored.") == [
+        "Will Young",
+        "Pop Idol",
+        "Will Greenwood",
+    ]
+    assert entities("Has Parmalat's founder apologised?") == ["Parmalat's"]
+    # Sharing a title or a club's second word with the asked name is not being it.
+    resolved = contextualize(
+        "What did he say?",
+        history(
+            "Which minister met Prime Minister Tony Blair?",
+            "Deputy Prime Minister John Prescott met him.",
+        ),
+    )
+    assert resolved.question == "What did John Prescott say?"
+    resolved = contextualize(
+        "Where did he meet them?",
+        history(
+            "Which minister held talks with the unions?",
+            "Gateshead [1]: Five unions met Deputy Prime Minister John Prescott in Gateshead.",
+        ),
+    )
+    assert resolved.question == "Where did John Prescott meet them?"  # a person, not a place
+
+
+def test_it_after_a_question_for_a_person_is_not_that_person():
+    resolved = contextualize(
+        "When does it take effect?",
+        history("Which minister announced the tax cut?", "Chancellor Gordon Brown [1]."),
+    )
+    assert resolved.question == "When does it take effect? (Which minister announced the tax cut?)"

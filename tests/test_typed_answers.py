@@ -319,3 +319,7 @@ def test_a_short_telling_that_differs_only_in_its_answer_is_the_same_fact():
     other = "John Terry was booked in the first half for a late tackle."
     assert not same_telling_but(lampard, other, ["Frank Lampard"], ["John Terry"])
     assert not same_telling_but("Frank Lampard.", "John Terry.", ["Frank Lampard"], ["John Terry"])
+    # One word in common beside the names is no telling.
+    assert not same_telling_but(
+        "Frank Lampard scored.", "John Terry scored.", ["Frank Lampard"], ["John Terry"]
+    )

@@ -32,8 +32,13 @@ _NOT_ENTITIES = frozenset(
     may june july august september october november december i we you his her their
     iraqi iranian israeli american kurdish lebanese syrian palestinian shiite shi’ite sunni arab
     yemeni us u.s. one two three four five six seven eight nine ten several many some all
-    both most other another senior top four yes no has have had can will would should could""".split()
+    both most other another senior top four""".split()
 )
+# Whole words that are no name ("Yes - Calisto Tanzi …"), but may start one ("Yes Minister").
+_NOT_NAMES = frozenset({"yes", "no"})
+# Auxiliaries that open a yes/no question ("Has Parmalat's founder …?") and are no part of
+# a name there; elsewhere they may be one ("Will Young").
+_OPENING_AUXILIARIES = frozenset("has have had can will would should could".split())
 _QUESTION_WORDS = re.compile(
     r"\b(what|who|whom|why|how|when|where|which|did|does|do|is|was|are)\b", re.I
 )
@@ -60,6 +65,8 @@ _BARE_WH = re.compile(r"^\s*+(why|how|when|where|who|how so|in what way)\s*+\??\
 _WHO_IS = re.compile(r"^\s*who (is|was|are|were)\s+(?P<name>.+?)\??\s*$", re.I)
 _HOW_MANY = re.compile(r"\bhow many\s+(?P<rest>[^?]+)", re.I)
 _PARENTHESES = re.compile(r"[()]")
+_NAME_OF = re.compile(r"\bname of\b", re.I)
+_POSSESSIVE_END = re.compile(r"['’]s\b")
 _LETTERS = re.compile(r"[^\W\d_]")
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1, "last": -1}
 
@@ -83,17 +90,20 @@ def entities(text: str) -> list[str]:
     """Capitalised names in order of appearance (weekdays, months, question words dropped)."""
     found: list[str] = []
     seen: set[str] = set()
+    question = text.rstrip().endswith("?")
     for match in _ENTITY.finditer(text):
         tokens = match.group().split()
         first = 0
+        if question and not text[: match.start()].strip() and len(tokens) > 1:
+            first = int(fold(tokens[0]) in _OPENING_AUXILIARIES)
         while first < len(tokens) and fold(tokens[first]) in _NOT_ENTITIES:
             first += 1
         last = len(tokens)
         while last - first > 1 and tokens[last - 1] in _TRAILING_CONNECTORS:
             last -= 1
         entity = " ".join(tokens[first:last]).strip(" ’'-")
-        if len(_LETTERS.findall(entity)) < 2 or fold(entity) in _NOT_ENTITIES:  # "U." of "U.S."
-            continue
+        if len(_LETTERS.findall(entity)) < 2 or fold(entity) in _NOT_ENTITIES | _NOT_NAMES:
+            continue  # "U." of "U.S.", a lone "Yes"
         key = _key(entity)
         if key and key not in seen:
             seen.add(key)
@@ -105,15 +115,21 @@ def _new_entities(previous_question: str, previous_answer: str) -> list[str]:
     asked = {_key(e) for e in entities(previous_question)}
     asked_words = {skeleton(w) for w in words(previous_question)}
     # A longer name of someone the question named ("Iraqi Prime Minister Mohammed Shia
-    # al-Sudani" for "al-Sudani") is not a new one.
-    asked_names = {w for e in entities(previous_question) for w in words(e) if len(w) > 3}
+    # al-Sudani" for "al-Sudani") is not a new one: it holds all of the asked name's words
+    # ("Newcastle United" is not "Manchester United", nor Prescott "Prime Minister Blair").
+    asked_names = [set(_name_words(e)) for e in entities(previous_question)]
     return [
         e
         for e in entities(previous_answer)
         if _key(e) not in asked
         and not {skeleton(w) for w in words(e)} <= asked_words
-        and not asked_names & set(words(e))
+        and not any(name and name <= set(_name_words(e)) for name in asked_names)
     ]
+
+
+def _name_words(entity: str) -> list[str]:
+    """ "Schumacher's" -> ["schumacher"]: folded words of a name, possessive dropped."""
+    return [w for w in words(_POSSESSIVE_END.sub("", entity)) if len(w) > 2]
 
 
 def _short_name(entity: str) -> str:
@@ -164,14 +180,19 @@ def _antecedent(
     new = list(
         dict.fromkeys(_short_name(e) for e in _new_entities(previous_question, previous_answer))
     )
-    asks_person = expected_answer(previous_question) == "person"
-    if (classify(previous_question) == QuestionType.WHO or asks_person) and new:
-        if not plural:
-            return new[0]
+    # "Which referee …?" asks for a person too; "What is the name of his party?" need not.
+    asks_person = classify(previous_question) == QuestionType.WHO or (
+        expected_answer(previous_question) == "person" and not _NAME_OF.search(previous_question)
+    )
+    if asks_person and new:
+        if thing:
+            return None  # "When does it take effect?" is not about the minister named
         # People are named in full ("John Prescott"); a lone capitalised word beside them
-        # is more often a party or a place ("Labour", "Gateshead") than one of "they".
+        # is more often a party or a place ("Labour", "Gateshead") than "they" or "he".
         named = [e for e in new if len(e.split()) > 1] or new
-        return " and ".join(named[:3])
+        if plural:
+            return " and ".join(named[:3])
+        return named[0] if person else new[0]
     if thing and new and _ASKS_WHAT.match(previous_question):
         return new[0]
     asked = entities(previous_question)
@@ -184,8 +205,15 @@ def _antecedent(
 def _noted(question: str, context: str) -> str:
     """The question with its context as a trailing note, "Who came second? (Which band
     won …?)": `typed` reads a question's own part without it. The note holds no
-    parentheses of its own, or its start would not be found."""
-    return f"{question} ({_PARENTHESES.sub(' ', context).strip()})"
+    parentheses of its own, or its start would not be found, and is cut to fit the
+    question limit here, so that its closing one is kept."""
+    note = " ".join(_PARENTHESES.sub(" ", context).split())
+    room = limits.QUESTION_CHARS - len(question) - 3
+    if room < 1:
+        return question
+    if len(note) > room:
+        note = note[: room + 1].rsplit(" ", 1)[0][:room]
+    return f"{question} ({note})"
 
 
 def _replace(question: str, match: re.Match[str], replacement: str) -> str:

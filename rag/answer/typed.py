@@ -79,8 +79,8 @@ _RULES_TEXT = {
         r"\bhow (?:far|big|tall|high|deep|heavy|fast|large|wide)\b",  # a measure
     ],
     "date": [
-        # "when" asks for a date only as the question's wh-word: in "What was the score
-        # when Ireland beat England?" it joins a clause.
+        # "when" asks for a date unless another wh-word comes first: in "What was the
+        # score when Ireland beat England?" it joins a clause.
         r"^(?:(?!\b(?:what|which|who|whom|whose|how|where|why)\b).)*\bwhen\b",
         r"\b(?:what|which|in what) (?:year|date|day|month|time|season|decade)\b",
         r"\bhow long ago\b|\bsince when\b|\bby when\b",
@@ -305,9 +305,10 @@ def same_telling_but(a: str, b: str, answers_a: Sequence[str], answers_b: Sequen
     named = set().union(*(_WORD.findall(plain(x)) for x in (*answers_a, *answers_b)))
     words_a = set(_WORD.findall(plain(a))) - named
     words_b = set(_WORD.findall(plain(b))) - named
-    return bool(words_a) and len(words_a & words_b) >= SAME_TELLING * max(
-        len(words_a), len(words_b)
-    )
+    # A word or two in common ("scored") is no telling.
+    return min(len(words_a), len(words_b)) >= TELLING_MIN_WORDS and len(
+        words_a & words_b
+    ) >= SAME_TELLING * max(len(words_a), len(words_b))
 
 
 def fact_words(text: str) -> list[str]:
@@ -382,3 +383,4 @@ def _kind(fact: str, kinds: dict[str, str]) -> str:
 # story); two outlets' own wordings of a fact share fewer.
 SAME_TELLING = 0.8
 TELLING_CHARS = 600
+TELLING_MIN_WORDS = 3  # words beside the answers for two sentences to be one telling

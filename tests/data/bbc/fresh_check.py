@@ -7,7 +7,7 @@ Usage:
 Checks, in SET's folder, and exits non-zero on any failure:
   * sample.txt is exactly what `sample.py SET` draws, and shares no article with
     the earlier samples (sample.txt, and for fresh2 also fresh/sample.txt);
-  * questions.jsonl: schema (same fields as questions.jsonl), allowed
+  * questions.jsonl: schema (the fields of the first set's questions.jsonl), allowed
     kind/type values, unique ids of the form SET-NNN, every supporting
     quote is an exact substring of its article (UTF-8, Latin-1 fallback),
     the document is in sample.txt, unanswerable items have no gold answers
@@ -56,17 +56,13 @@ def read_text(path):
         return data.decode("latin-1")
 
 
-def read_list(path):
-    with open(path, encoding="utf-8") as f:
-        return [line.strip() for line in f if line.strip()]
-
-
 # --- the sample --------------------------------------------------------------
-sample_list = read_list(os.path.join(HERE, "sample.txt"))
-sample = set(sample_list)
 spec = importlib.util.spec_from_file_location("bbc_sample", os.path.join(ROOT, "sample.py"))
 sample_mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sample_mod)
+read_list = sample_mod.read_list
+sample_list = read_list(os.path.join(HERE, "sample.txt"))
+sample = set(sample_list)
 if sample_mod.fresh_sample(SET, CORPUS) != sample_list:
     err(f"sample.txt differs from the output of sample.py {SET}")
 if len(sample) != len(sample_list):

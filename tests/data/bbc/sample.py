@@ -59,7 +59,7 @@ def _index(corpus, exclude=frozenset()):
 
 
 def sample(corpus=DEFAULT_CORPUS, seed=SEED, per_category=PER_CATEGORY, exclude=frozenset()):
-    """PER_CATEGORY paths a category, one generator over the categories in order; the
+    """`per_category` paths a category, one generator over the categories in order; the
     fresh sets (fresh/, fresh2/) draw with their own seed and the earlier samples
     excluded."""
     index = _index(corpus, exclude)

@@ -19,6 +19,7 @@ Checks, and exits non-zero on any failure:
 Prints counts per type, kind and split.
 """
 import collections
+import importlib.util
 import json
 import os
 import sys
@@ -31,12 +32,11 @@ TYPES = {"factual", "why_how", "number", "followup", "unanswerable"}
 errors = []
 
 
-def read_text(path):
-    data = open(path, "rb").read()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+# The articles' decoding (UTF-8, Latin-1 for the one file that is not) is sample.py's.
+_spec = importlib.util.spec_from_file_location("bbc_sample", os.path.join(HERE, "sample.py"))
+_sample = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_sample)
+read_text = _sample.read_text
 
 
 def load(path):

@@ -48,19 +48,11 @@ def err(msg):
     errors.append(msg)
 
 
-def read_text(path):
-    data = open(path, "rb").read()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 # --- the sample --------------------------------------------------------------
 spec = importlib.util.spec_from_file_location("bbc_sample", os.path.join(ROOT, "sample.py"))
 sample_mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sample_mod)
-read_list = sample_mod.read_list
+read_list, read_text = sample_mod.read_list, sample_mod.read_text
 sample_list = read_list(os.path.join(HERE, "sample.txt"))
 sample = set(sample_list)
 if sample_mod.fresh_sample(SET, CORPUS) != sample_list:

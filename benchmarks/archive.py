@@ -105,6 +105,7 @@ def report_lines(data: dict) -> list[str]:
         f"`rag serve` on the BBC News index ({data['documents']:,} articles), over HTTP on "
         "loopback; questions from `tests/data/bbc/heldout.jsonl`, extractive answers.",
         "",
+        *([data["note"], ""] if data.get("note") else []),
         "| route | clients | p50 ms | p95 ms | requests/s |",
         "|---|---|---|---|---|",
         *rows,

@@ -497,6 +497,7 @@ def write_report(results: Path, out_dir: Path) -> Path:
         ("bulk", "bulk_ingest"),
         ("archive", "archive"),
         ("ray", "ray_ingest"),
+        ("million", "million_writes"),
     ):
         if key in data:
             body += importlib.import_module(f"benchmarks.{module}").report_lines(data[key])

@@ -16,6 +16,9 @@ Sections (results in benchmarks/results/*.json, one file a section):
             the BBC index over HTTP (builds that index first: long)
   ray       `rag index --engine ray` with 1 and 2 workers against in-process `rag index` on
             a seeded 200-article BBC slice (50 with --quick): wall time, docs/s, peak RSS
+  million   an article added and removed on an index of 1,000,000 synthetic passages
+            (vectors around the BBC index's, built by `archive` when it ran first, else
+            the seed index's; 50,000 passages with --quick)
 
 Usage: python -m benchmarks.run [--quick] [--only SECTION,...] [--dataset DIR]
 """
@@ -49,6 +52,7 @@ SECTIONS = (
     "bulk",
     "archive",
     "ray",
+    "million",
 )
 DEFAULT_DATASET = ROOT.parent / "shared" / "datasets" / "scifact"
 BBC = ROOT.parent / "shared" / "datasets" / "bbc-news"
@@ -283,22 +287,26 @@ def section_injection(work: Path, quick: bool) -> dict:
     return json.loads(out.read_text("utf-8"))
 
 
+def _module_result(work: Path, module: str, args: list[str]) -> dict:
+    """Run `python -m benchmarks.<module> ARGS --out FILE` and read its figures."""
+    out = work / f"{module}.json"
+    command = [sys.executable, "-m", f"benchmarks.{module}", *args, "--out", str(out)]
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return json.loads(out.read_text("utf-8"))
+
+
 def section_embed(work: Path, quick: bool) -> dict:
-    out = work / "embed.json"
-    args = ["-m", "benchmarks.embed_speed", "--folder", str(BBC), "--out", str(out)]
+    args = ["--folder", str(BBC)]
     if quick:
         args += ["--passages", "96", "--rounds", "1", "--batch-sizes", "16,32"]
-    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return json.loads(out.read_text("utf-8"))
+    return _module_result(work, "embed_speed", args)
 
 
 def section_bulk(work: Path, quick: bool) -> dict:
-    """Quick: ours only, default settings (the full run adds pooled and the baseline)."""
-    out = work / "bulk.json"
-    args = ["-m", "benchmarks.bulk_ingest", "--folder", str(BBC), "--out", str(out)]
-    args += ["--ours", "default"] if quick else ["--ours", "default,pooled", "--langchain"]
-    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return json.loads(out.read_text("utf-8"))
+    """Quick: ours only, default settings (the full run adds composed and the baseline)."""
+    args = ["--folder", str(BBC)]
+    args += ["--ours", "default"] if quick else ["--ours", "default,composed", "--langchain"]
+    return _module_result(work, "bulk_ingest", args)
 
 
 def section_archive(work: Path, quick: bool) -> dict:
@@ -310,21 +318,25 @@ def section_archive(work: Path, quick: bool) -> dict:
         status = subprocess.run(build, cwd=ROOT, stdout=subprocess.DEVNULL).returncode
         if status not in (0, 3):  # 3: partial (a file skipped), as the archive has
             raise RuntimeError(f"building the BBC index failed ({status})")
-    out = work / "archive.json"
-    args = ["-m", "benchmarks.archive", "--index", str(index), "--out", str(out)]
+    args = ["--index", str(index)]
     if quick:
         args += ["--writes", "5", "--requests", "40"]
-    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return json.loads(out.read_text("utf-8"))
+    return _module_result(work, "archive", args)
+
+
+def section_million(work: Path, quick: bool) -> dict:
+    """On the BBC index when `archive` built it in this run, else on the seed index."""
+    bbc = work / "bbc-index"
+    args = ["--base-index", str(bbc if (bbc / "manifest.json").exists() else _seed_index(work))]
+    if quick:
+        args += ["--passages", "50000", "--writes", "5"]
+    return _module_result(work, "million_writes", args)
 
 
 def section_ray(work: Path, quick: bool) -> dict:
     """A slice: a whole-archive run takes 15+ minutes per configuration on 2 cores."""
-    out = work / "ray.json"
-    args = ["-m", "benchmarks.ray_ingest", "--folder", str(BBC), "--out", str(out)]
-    args += ["--articles", "50" if quick else "200"]
-    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return json.loads(out.read_text("utf-8"))
+    args = ["--folder", str(BBC), "--articles", "50" if quick else "200"]
+    return _module_result(work, "ray_ingest", args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -357,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "bulk": section_bulk,
         "archive": section_archive,
         "ray": section_ray,
+        "million": section_million,
     }
     work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     meta = {"machine": machine(), "quick": args.quick, "sections": {}}

@@ -116,6 +116,17 @@ def _percentile(values: Sequence[float], share: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1) if ordered else 0.0
 
 
+async def _listed(client: httpx.AsyncClient) -> set[str]:
+    """Every indexed document's id: the list comes a page at a time."""
+    ids: set[str] = set()
+    while True:
+        page = await client.get("/api/documents", params={"offset": len(ids), "limit": 500})
+        documents = page.json()["documents"]
+        ids.update(d["document_id"] for d in documents)
+        if not documents or len(ids) >= page.json()["total"]:
+            return ids
+
+
 async def run(
     url: str, pid: int, clients: int, seconds: float, token: str, *, warmup: float = 5.0
 ) -> dict:
@@ -132,9 +143,7 @@ async def run(
         *(_client(url, deadline, tally, token, worker) for worker in range(clients)),
     )
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        present = {
-            d["document_id"] for d in (await client.get("/api/documents")).json()["documents"]
-        }
+        present = await _listed(client)
     window = min(10.0, seconds / 4)
     first = [kib for t, kib in samples if t <= window]
     last = [kib for t, kib in samples if t >= seconds - window]

@@ -26,6 +26,8 @@ BATCH_TOKENS_PER_ROW = 128
 # Passages per batch at index time: on this 2-core AMD EPYC, 16 embedded more tokens per
 # second than 32 or 64 with either backend (benchmarks/REPORT.md, embedding throughput).
 INDEX_BATCH = 16
+# Questions one model run takes when several arrive at once (the rest wait for the next run).
+QUESTION_BATCH = 16
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx")
 # How the sentence vectors of an index are made (recorded in its manifest):
 # "pooled": from the passage pass, the mean of the token states inside each sentence;
@@ -373,8 +375,11 @@ class _Coalescer:
     The caller that runs a batch hands the next one to the longest waiting caller, so no
     caller runs batches for others after its own."""
 
-    def __init__(self, run: Callable[[list[np.ndarray]], np.ndarray]) -> None:
+    def __init__(
+        self, run: Callable[[list[np.ndarray]], np.ndarray], *, most: int = QUESTION_BATCH
+    ) -> None:
         self._run = run  # token ids of several texts -> their unit vectors
+        self._most = most  # texts a run takes (the others wait for the next)
         self._lock = threading.Lock()
         self._waiting: list[_Slot] = []
         self._busy = False
@@ -397,7 +402,8 @@ class _Coalescer:
 
     def _run_batch(self, leader: _Slot) -> None:
         with self._lock:
-            batch, self._waiting = [leader, *self._waiting], []
+            taken = self._most - 1
+            batch, self._waiting = [leader, *self._waiting[:taken]], self._waiting[taken:]
         try:
             vectors = self._run([s.ids for s in batch])
             for s, vector in zip(batch, vectors, strict=True):

@@ -52,6 +52,16 @@ def test_concurrent_callers_share_runs_and_each_gets_its_own_vector():
     assert max(model.batches) <= 8
 
 
+def test_a_run_takes_at_most_its_share_and_the_rest_wait_for_the_next():
+    model = DoublingModel()
+    coalescer = _Coalescer(model, most=3)
+    inputs = [np.array([i], dtype=np.float32) for i in range(30)]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(coalescer.vector, inputs))
+    assert all(np.array_equal(got, given * 2) for given, got in zip(inputs, results, strict=True))
+    assert max(model.batches) == 3 and sum(model.batches) == len(inputs)
+
+
 def test_a_lone_caller_runs_at_once_alone():
     model = DoublingModel(seconds=0.0)
     coalescer = _Coalescer(model)

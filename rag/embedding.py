@@ -26,8 +26,10 @@ BATCH_TOKENS_PER_ROW = 128
 # Passages per batch at index time: on this 2-core AMD EPYC, 16 embedded more tokens per
 # second than 32 or 64 with either backend (benchmarks/REPORT.md, embedding throughput).
 INDEX_BATCH = 16
-# Questions one model run takes when several arrive at once (the rest wait for the next run).
+# Questions one model run takes when several arrive at once (the rest wait for the next run),
+# and the longest text that shares a run (a longer one would pad the questions to its length).
 QUESTION_BATCH = 16
+QUESTION_TOKENS = 64
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx")
 # How the sentence vectors of an index are made (recorded in its manifest):
 # "pooled": from the passage pass, the mean of the token states inside each sentence;
@@ -392,11 +394,20 @@ class _Coalescer:
             else:
                 self._busy = slot.leads = True
         if not slot.leads:
-            slot.ready.wait()
+            try:
+                slot.ready.wait()
+            except BaseException:  # interrupted while waiting: leave, or pass the lead on
+                with self._lock:
+                    queued = slot in self._waiting
+                    if queued:
+                        self._waiting.remove(slot)
+                if not queued and slot.leads:
+                    self._hand_on()
+                raise
         if slot.leads:
-            self._run_batch(slot)
+            self._run_batch(slot)  # raises the run's own failure
         if slot.error is not None:
-            raise slot.error
+            raise RuntimeError(f"embedding the question failed: {slot.error}") from slot.error
         assert slot.vector is not None
         return slot.vector
 
@@ -404,21 +415,29 @@ class _Coalescer:
         with self._lock:
             taken = self._most - 1
             batch, self._waiting = [leader, *self._waiting[:taken]], self._waiting[taken:]
+        failure: BaseException | None = None
         try:
             vectors = self._run([s.ids for s in batch])
             for s, vector in zip(batch, vectors, strict=True):
                 s.vector = vector
-        except BaseException as exc:  # every caller of the batch gets the failure
-            for s in batch:
+        except BaseException as exc:  # the other callers of the batch fail too, not hang
+            failure = exc
+            for s in batch[1:]:
                 s.error = exc
+        self._hand_on()
+        for s in batch[1:]:
+            s.ready.set()
+        if failure is not None:
+            raise failure
+
+    def _hand_on(self) -> None:
+        """The longest waiting caller runs the next batch; none waiting, the model is idle."""
         with self._lock:
             following = self._waiting.pop(0) if self._waiting else None
             if following is None:
                 self._busy = False
             else:
                 following.leads = True
-        for s in batch[1:]:
-            s.ready.set()
         if following is not None:
             following.ready.set()
 
@@ -480,7 +499,7 @@ class OnnxInt8Embedder(_TokenPooling):
         if not texts:
             return vectors
         ids = [row for row, _ in self._encode(texts)]
-        if len(ids) == 1:  # a question: shares a model run with concurrent ones
+        if len(ids) == 1 and len(ids[0]) <= QUESTION_TOKENS:  # shares a run with others
             vectors[0] = self._questions.vector(ids[0])
             return vectors
         for rows in _batches([len(r) for r in ids], batch_size, progress):

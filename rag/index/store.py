@@ -105,7 +105,12 @@ class IndexStore:
     def __post_init__(self) -> None:
         if self.live is None:
             object.__setattr__(self, "live", np.ones(len(self.passages), dtype=bool))
-        if self.lookups is None or len(self.lookups.first_sentence) != len(self.passages) + 1:
+        lookups = self.lookups
+        if (
+            lookups is None
+            or len(lookups.first_sentence) != len(self.passages) + 1
+            or len(lookups.by_id) != int(self.live.sum())
+        ):
             object.__setattr__(self, "lookups", _Lookups.of(self.passages, self.live))
 
     @property
@@ -258,10 +263,10 @@ def save_store(
 
 
 # The base part of `written_state` per manifest file, by the file's identity: a manifest is
-# only ever replaced whole (a new file renamed in), never edited, so an unchanged (inode,
-# size, mtime) is an unchanged manifest. Its list of sources grows with the archive (about
-# 60 ms to parse at 20,000 articles), and every write asks.
-_BASES: dict[Path, tuple[tuple[int, int, int], dict[str, str], int]] = {}
+# only ever replaced whole (a new file renamed in), never edited, so an unchanged (device,
+# inode, size, mtime, ctime) is an unchanged manifest. Its list of sources grows with the
+# archive (about 60 ms to parse at 20,000 articles), and every write asks.
+_BASES: dict[Path, tuple[tuple[int, ...], dict[str, str], int]] = {}
 
 
 def written_state(directory: Path) -> tuple[dict[str, str], int] | None:
@@ -270,7 +275,13 @@ def written_state(directory: Path) -> tuple[dict[str, str], int] | None:
     path = directory / MANIFEST_FILE
     try:
         status = path.stat()
-        identity = (status.st_ino, status.st_size, status.st_mtime_ns)
+        identity = (
+            status.st_dev,
+            status.st_ino,
+            status.st_size,
+            status.st_mtime_ns,
+            status.st_ctime_ns,
+        )
         known = _BASES.get(path)
         if known is None or known[0] != identity:
             raw = json.loads(path.read_bytes())

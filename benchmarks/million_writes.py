@@ -8,7 +8,8 @@ compacted index, then loaded as `rag serve` loads one (`Services.load`). Each ad
 fresh two-sentence article through `Services.add` (annotation, embedding, segment write,
 growing the search structures and the sentence bank: everything the API route does after
 parsing the body); each removal through `Services.remove`. A few searches and asks show the
-reads at that size. Peak RSS is the process's.
+reads at that size, and the process's memory: its peak while building, what it holds once
+loaded.
 
 Usage: python -m benchmarks.million_writes --base-index DIR [--passages 1000000]
        [--writes 10] [--out FILE.json]
@@ -21,7 +22,6 @@ import gc
 import hashlib
 import json
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.archive import article
+from benchmarks.latency import percentiles
 from benchmarks.output import emit
 from benchmarks.scale import base_vectors, neighbours, synthetic
 
@@ -38,7 +40,6 @@ SENTENCES_PER_ARTICLE = 10
 WORDS_PER_SENTENCE = 12
 # Passages of one sentence each: the chunker's sizes for this index (recorded in it).
 MIN_WORDS, MAX_WORDS = 5, 15
-TOWNS = ("Basra", "Mosul", "Erbil", "Najaf", "Kirkuk", "Karbala", "Ramadi", "Tikrit")
 QUESTIONS = (
     "Which town got a new water plant?",
     "How many homes will the plant supply?",
@@ -100,26 +101,13 @@ def synthetic_articles(count: int, words: list[str], rng: np.random.Generator) -
 
 
 def fresh_article(n: int):
+    """The archive benchmark's two-sentence article `n`, as a Document."""
     from rag.ingest.loaders import document_from_text
     from rag.types import DocumentMeta
 
-    town = TOWNS[n % len(TOWNS)]
-    return document_from_text(
-        f"Water plant {n} opens in {town}. A water treatment plant numbered {n} opened in "
-        f"{town} on Monday, officials said. It will supply {1000 + n} homes, the city council "
-        "added.",
-        DocumentMeta(title=f"Water plant {n} opens in {town}"),
-        name=f"article {n}",
-    )
-
-
-def percentiles(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {
-        "p50": round(statistics.median(ordered), 1),
-        "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
-        "n": len(ordered),
-    }
+    fields = article(n)
+    meta = DocumentMeta(title=fields["title"], outlet=fields["outlet"])
+    return document_from_text(fields["text"], meta, name=f"article {n}")
 
 
 def run(base_index: Path, passages: int, writes: int, seed: int = 5) -> dict:

@@ -15,6 +15,7 @@ from rag.index.maintain import (
     add_documents,
     install_compacted,
     needs_compaction,
+    rebuild,
     remove_documents,
 )
 from rag.ingest.chunking import ChunkerParams
@@ -139,6 +140,24 @@ def test_writes_made_during_a_compaction_are_kept(target: IndexTarget):
     assert [p.name for p in (target.directory / "segments").iterdir()] == ["000003-add"]
     # A second compaction from the stale snapshot sees the index was replaced: no-op.
     assert install_compacted(target, snapshot, folded) is None
+
+
+def test_a_rebuild_by_another_process_is_seen_even_when_its_files_are_identical(
+    target: IndexTarget,
+):
+    """A server removed a seed; then `rag index` (another process) rebuilt from the seeds,
+    byte for byte the base the server already had. The server's store must not pass for
+    the index on disk: its next write would drop the rebuilt article again, and a
+    compaction from its snapshot would write the removal back."""
+    gone = "004_e552daac84679f61"
+    in_server = remove_documents(target, [gone], current=target.load())
+    rebuilt = rebuild(target, SEEDS)
+    assert rebuilt.manifest.files == in_server.manifest.files  # what made it look current
+    assert gone in target.load().documents
+    stale_snapshot, stale_folded = in_server, compacted(in_server)
+    assert install_compacted(target, stale_snapshot, stale_folded) is None
+    after = add_documents(target, [article(FLOOD, "flood")], current=in_server).store
+    assert gone in after.documents and set(after.documents) == set(target.load().documents)
 
 
 def test_unfinished_and_damaged_segments(target: IndexTarget):

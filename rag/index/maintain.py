@@ -130,7 +130,7 @@ def rebuild(
             manifest=store.manifest.model_copy(
                 update={"seeds": loaded.files, "annotator": annotator}
             ),
-            sequence=_last_write(target.directory),  # numbers keep rising across rebuilds
+            sequence=_new_base_sequence(target.directory),
         )
         saved = save_store(store, target.directory)
         checkpoint.discard()
@@ -188,14 +188,17 @@ def install_embedded(
     store = replace(
         store,
         manifest=store.manifest.model_copy(update={"seeds": seeds, "annotator": annotator}),
-        sequence=_last_write(target.directory),
+        sequence=_new_base_sequence(target.directory),
     )
     return save_store(store, target.directory)
 
 
-def _last_write(directory: Path) -> int:
+def _new_base_sequence(directory: Path) -> int:
+    """A base built anew takes the next write number (0 for the first): a store a server
+    holds from before never passes for it (see `_current`), even when the rebuild wrote
+    the very same bytes."""
     try:
-        return last_sequence(directory, read_manifest(directory).sequence)
+        return last_sequence(directory, read_manifest(directory).sequence) + 1
     except IndexNotReady:
         return 0
 
@@ -254,6 +257,7 @@ def _current(target: IndexTarget, store: IndexStore | None) -> IndexStore:
     the index loaded from disk (another process wrote it). Call with the writer lock."""
     if store is not None and written_state(target.directory) == (
         store.manifest.files,
+        store.manifest.sequence,
         store.sequence,
     ):
         return store
@@ -338,7 +342,10 @@ def install_compacted(
     index was rebuilt or compacted by someone else meanwhile (nothing to do)."""
     with writer_lock(target.directory):
         on_disk = read_manifest(target.directory)
-        if on_disk.files != snapshot.manifest.files:
+        if (on_disk.files, on_disk.sequence) != (
+            snapshot.manifest.files,
+            snapshot.manifest.sequence,
+        ):
             return None
         later = [
             folder

@@ -269,9 +269,10 @@ def save_store(
 _BASES: dict[Path, tuple[tuple[int, ...], dict[str, str], int]] = {}
 
 
-def written_state(directory: Path) -> tuple[dict[str, str], int] | None:
-    """The checksums of the base files and the last write of the index on disk, read
-    without validating the whole manifest (it is asked on every write); None if absent."""
+def written_state(directory: Path) -> tuple[dict[str, str], int, int] | None:
+    """The checksums and write number of the base, and the last write, of the index on
+    disk, read without validating the whole manifest (it is asked on every write); None
+    if absent."""
     path = directory / MANIFEST_FILE
     try:
         status = path.stat()
@@ -287,7 +288,7 @@ def written_state(directory: Path) -> tuple[dict[str, str], int] | None:
             raw = json.loads(path.read_bytes())
             known = (identity, dict(raw["files"]), int(raw.get("sequence", 0)))
             _BASES[path] = known
-        return dict(known[1]), last_sequence(directory, known[2])
+        return dict(known[1]), known[2], last_sequence(directory, known[2])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -20,15 +20,21 @@ from rag.answer.prompt import load_system_prompt
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.errors import GenerativeDisabled, IndexNotReady, WriteCancelled
+from rag.index.atomic import writer_lock
 from rag.index.build import AddResult, compacted, embed_documents, worth_compacting
 from rag.index.maintain import (
     IndexTarget,
     add_documents,
+    caught_up,
+    follow,
     install_compacted,
+    load_current,
     needs_compaction,
+    rebased,
     remove_documents,
+    written_by,
 )
-from rag.index.store import IndexStore
+from rag.index.store import IndexStore, written_state
 from rag.ingest.chunking import ChunkerParams
 from rag.ingest.entities import Annotator, SpacyAnnotator
 from rag.retrieval.backend import SearchBackend
@@ -110,6 +116,8 @@ class Services:
         self._load_failure: IndexNotReady | None = None
         self._write_lock = threading.Lock()
         self._compacting = threading.Lock()
+        self._rebasing = threading.Lock()
+        self._unreadable: object = None  # the state on disk that failed to load, not retried
         self._generator_lock = threading.Lock()
         self._search_backend: SearchBackend | None = None  # opened with the first snapshot
         self._generator: Generator | None = generator
@@ -142,6 +150,7 @@ class Services:
             services._install(services.target.load())
         except IndexNotReady as exc:
             services._load_failure = exc
+            services._unreadable = written_state(services.target.directory)
             logger.error("index not loaded: %s", exc)
         return services
 
@@ -191,6 +200,67 @@ class Services:
             raise type(failure)(str(failure))
         return self._snapshot
 
+    def current(self) -> Snapshot:
+        """The snapshot, first brought up to the index on disk when another process (a CLI
+        command, another worker of this server) wrote to it: every request sees every
+        acknowledged write, whichever worker took it. Costs a stat and a directory
+        listing when nothing changed; the writes' own segments when something did. An
+        index that was missing or broken is loaded once one is there."""
+        state = written_state(self.target.directory)
+        snapshot = self._snapshot
+        if (
+            state is None
+            or state == self._unreadable
+            or (snapshot is not None and state == written_by(snapshot.store))
+        ):
+            return self.snapshot
+        with self._write_lock:
+            try:
+                if self._snapshot is None:
+                    self._install(load_current(self.target))
+                else:
+                    store = self._snapshot.store
+                    newer = follow(self.target, store)
+                    if newer is not store:
+                        self._install(newer)
+            except IndexNotReady as exc:
+                self._unreadable = state  # tried again once the directory changes
+                if self._snapshot is None:
+                    self._load_failure = exc
+                logger.error("the index on disk changed but does not load: %s", exc)
+        if self._snapshot is not None:
+            self._rebase_if_compacted_elsewhere()
+        return self.snapshot
+
+    def _rebase_if_compacted_elsewhere(self) -> None:
+        """Another process compacted the index: the rows here are the same, over the old
+        base. Take the new one in the background (loading and the search structures take
+        seconds on a large archive), or this process's compactions would keep finding
+        the index replaced under them."""
+        if self._rebasing.locked() or not rebased(self.target, self.snapshot.store):
+            return
+        threading.Thread(target=self._rebase_quietly, name="rebase", daemon=True).start()
+
+    def _rebase_quietly(self) -> None:
+        try:
+            self.rebase()
+        except Exception:  # a background job has no caller to tell; the snapshot stands
+            logger.exception("taking the index compacted elsewhere failed")
+
+    def rebase(self) -> bool:
+        """Swap in the base on disk, its search structures made with no lock held; writes
+        made meanwhile are applied from their segments. False when already on it."""
+        with self._rebasing:
+            if not rebased(self.target, self.snapshot.store):
+                return False
+            loaded = load_current(self.target)
+            prepared = self._snapshot_for(loaded, None)
+            with self._write_lock, writer_lock(self.target.directory):
+                store = caught_up(self.target, loaded)
+                self._snapshot = self._snapshot_for(store, prepared)
+            logger.info("took the index compacted elsewhere: %d passages", len(store.passages))
+            return True
+
     def ensure_ready(self) -> None:
         """Raise IndexNotReady (503) when no index is loaded."""
         _ = self.snapshot
@@ -224,7 +294,7 @@ class Services:
             return self._generator
 
     def answerer(self, mode: AnswerMode = "extractive") -> ExtractiveAnswerer | GenerativeAnswerer:
-        extractive = self.snapshot.answerer
+        extractive = self.current().answerer
         if mode == "extractive":
             return extractive
         generator = self.generator()

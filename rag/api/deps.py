@@ -15,7 +15,7 @@ def get_services(request: Request) -> Services:
 
 def get_snapshot(request: Request) -> Snapshot:
     """The current index snapshot; 503 (IndexNotReady) while there is none."""
-    return get_services(request).snapshot
+    return get_services(request).current()
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

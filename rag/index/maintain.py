@@ -195,7 +195,7 @@ def install_embedded(
 
 def _new_base_sequence(directory: Path) -> int:
     """A base built anew takes the next write number (0 for the first): a store a server
-    holds from before never passes for it (see `_current`), even when the rebuild wrote
+    holds from before never passes for it (see `caught_up`), even when the rebuild wrote
     the very same bytes."""
     try:
         return last_sequence(directory, read_manifest(directory).sequence) + 1
@@ -252,16 +252,52 @@ def staleness(target: IndexTarget, seeds_dir: Path) -> Stale | None:
     return None
 
 
-def _current(target: IndexTarget, store: IndexStore | None) -> IndexStore:
-    """`store` when it is what the directory holds (same base, every write applied), else
-    the index loaded from disk (another process wrote it). Call with the writer lock."""
-    if store is not None and written_state(target.directory) == (
-        store.manifest.files,
-        store.manifest.sequence,
-        store.sequence,
-    ):
+def written_by(store: IndexStore) -> tuple[dict[str, str], int, int]:
+    """What `written_state` reads on disk when the directory holds exactly `store`."""
+    return store.manifest.files, store.manifest.sequence, store.sequence
+
+
+def caught_up(target: IndexTarget, store: IndexStore | None) -> IndexStore:
+    """`store` brought up to the index on disk, which another process (a CLI command,
+    another worker of the server) may have written since. Call with the writer lock.
+
+    - Nothing written since: `store` itself.
+    - Later writes: applied from their segments, the store's base kept. That holds also
+      when another process compacted the writes `store` already has into a new base: the
+      rows are the same, only stored differently (`rebased` then tells the two apart).
+    - Rebuilt, or compacted past writes `store` lacks: the index loaded afresh."""
+    state = written_state(target.directory)
+    if store is None or state is None:
+        return target.load()
+    if state == written_by(store):
+        return store
+    _, base, last = state
+    if base <= store.sequence <= last:
+        for segment in read_segments(target.directory, store.sequence):
+            store = applied(store, segment)
         return store
     return target.load()
+
+
+def rebased(target: IndexTarget, store: IndexStore) -> bool:
+    """The directory holds `store`'s rows over another base (compacted elsewhere)."""
+    state = written_state(target.directory)
+    return state is not None and state[:2] != written_by(store)[:2]
+
+
+def follow(target: IndexTarget, store: IndexStore) -> IndexStore:
+    """`caught_up` under the writer lock, for a reader; `store` itself, without taking
+    the lock, when nothing was written since (a stat and a directory listing)."""
+    if written_state(target.directory) in (None, written_by(store)):
+        return store
+    with writer_lock(target.directory):
+        return caught_up(target, store)
+
+
+def load_current(target: IndexTarget) -> IndexStore:
+    """The index on disk, read under the writer lock (never while a write swaps it)."""
+    with writer_lock(target.directory):
+        return target.load()
 
 
 def add_documents(
@@ -276,7 +312,7 @@ def add_documents(
     Pass `embedded` (from `embed_documents`, made before taking the lock) so that the lock
     is held for the append only, and `current` (the store in memory) to skip reloading."""
     with writer_lock(target.directory):
-        store = _current(target, current)
+        store = caught_up(target, current)
         result = with_documents(
             store,
             documents,
@@ -305,7 +341,7 @@ def remove_documents(
 ) -> IndexStore:
     """Mark documents removed under the writer lock, as one segment."""
     with writer_lock(target.directory):
-        store = _current(target, current)
+        store = caught_up(target, current)
         removed = without_documents(store, document_ids, sequence=store.sequence + 1)
         write_removed(target.directory, removed.sequence, list(document_ids))
         return removed

@@ -105,7 +105,7 @@ async def add_document(
 @router.delete("/documents/{document_id}", response_model=DeletedDocument)
 def delete_document(document_id: str, services: ServicesDep, _: TokenDep) -> DeletedDocument:
     """Remove an article, its passages and its vectors; needs the API token."""
-    if document_id not in services.snapshot.store.documents:
+    if document_id not in services.current().store.documents:
         raise NotFound(f"no document with id {document_id!r}")
     store = services.remove([document_id])
     return DeletedDocument(deleted=document_id, documents=len(store.documents))

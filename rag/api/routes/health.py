@@ -22,7 +22,7 @@ def health(services: ServicesDep) -> Health:
             model=services.embedder.name,
             error=services.load_error,
         )
-    store = services.snapshot.store
+    store = services.current().store
     return Health(
         status="ok",
         index_loaded=True,

@@ -17,6 +17,7 @@ from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import RagError
 from rag.index.maintain import IndexTarget
+from rag.logs import configure_logging
 from rag.retrieval.filters import Filters
 from rag.services import index_target, make_annotator
 from rag.wire.answers import Answer
@@ -39,17 +40,6 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except RagError as exc:
             raise click.ClickException(str(exc)) from None
-
-
-def configure_logging(level: str) -> None:
-    """Our own messages at `level`; third-party libraries only when they warn."""
-    logging.basicConfig(
-        level=logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logger.setLevel(level.upper())
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @dataclass
@@ -541,17 +531,18 @@ def eval_beir_command(ctx: click.Context, directory: Path, split: str, as_json: 
 @click.pass_context
 def serve_command(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the chat page and the API."""
-    import faiss
     import uvicorn
 
-    from rag.api.app import PAGE_DIR, create_app
+    from rag.api.app import PAGE_DIR, create_app, serving_process
 
-    # A single query gains nothing from FAISS's OpenMP threads at these sizes, and their
-    # spin-waits take the core that the embedder and concurrent requests need (CPU per
-    # search fell by about a third on 2 cores); builds elsewhere keep every core.
-    faiss.omp_set_num_threads(1)
     settings = _settings(ctx, host=host, port=port)
     click.echo(f"index: {settings.index_dir.resolve()}")
     click.echo(f"chat page: {(settings.web_dir or PAGE_DIR).resolve()}")
     click.echo(f"serving on http://{settings.host}:{settings.port} (set RAG_PORT to change)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    if settings.workers == 1:
+        serving_process()
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        return
+    from rag.api.workers import serve_workers
+
+    ctx.exit(serve_workers(settings.host, settings.port, settings.workers))

@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `rag serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `rag serve` listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="Processes `rag serve` answers with, each holding the model and the index "
+        "(memory grows with each). One process answers one question at a time in Python; two "
+        "on 2 cores answered about 1.5 times as many questions a second with 8 clients "
+        "(benchmarks/REPORT.md). Every worker sees every write, whichever worker took it.",
+    )
     top_k: int = Field(
         default=5, ge=1, le=50, description="Passages returned when `-k` is not given."
     )

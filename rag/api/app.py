@@ -20,6 +20,7 @@ from rag.api.routes import ask, documents, health, openai, passages, search
 from rag.api.security import BodyLimit, SecurityHeaders
 from rag.api.swagger import install_docs
 from rag.config import Settings
+from rag.logs import configure_logging
 from rag.services import Services
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,25 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     else:
         logger.warning("web folder %s not found; the chat page is not served", web_dir)
     return app
+
+
+def serving_process() -> None:
+    """Set up a process that serves requests. A single query gains nothing from FAISS's
+    OpenMP threads at these sizes, and their spin-waits take the core that the embedder and
+    concurrent requests need (CPU per search fell by about a third on 2 cores); builds
+    elsewhere keep every core."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of `rag serve` (RAG_WORKERS > 1, see workers.py), set
+    from the environment it inherited."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    serving_process()
+    return create_app(settings)
 
 
 class PageFiles(StaticFiles):

@@ -528,14 +528,19 @@ def eval_beir_command(ctx: click.Context, directory: Path, split: str, as_json: 
 @main.command("serve")
 @click.option("--host", help="Bind address [RAG_HOST, default 127.0.0.1].")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port [RAG_PORT, default 8000].")
+@click.option(
+    "--workers", type=click.IntRange(1, 16), help="Worker processes [RAG_WORKERS, default 1]."
+)
 @click.pass_context
-def serve_command(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve_command(
+    ctx: click.Context, host: str | None, port: int | None, workers: int | None
+) -> None:
     """Serve the chat page and the API."""
     import uvicorn
 
     from rag.api.app import PAGE_DIR, create_app, serving_process
 
-    settings = _settings(ctx, host=host, port=port)
+    settings = _settings(ctx, host=host, port=port, workers=workers)
     click.echo(f"index: {settings.index_dir.resolve()}")
     click.echo(f"chat page: {(settings.web_dir or PAGE_DIR).resolve()}")
     click.echo(f"serving on http://{settings.host}:{settings.port} (set RAG_PORT to change)")

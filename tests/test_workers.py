@@ -85,8 +85,8 @@ def test_serving_on_a_taken_port_fails_with_a_message(tmp_path: Path, seed_index
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "rag", "serve", "--port", str(port)],
-            env={**os.environ, "RAG_INDEX_DIR": str(seed_index_dir), "RAG_WORKERS": "2"},
+            [sys.executable, "-m", "rag", "serve", "--port", str(port), "--workers", "2"],
+            env={**os.environ, "RAG_INDEX_DIR": str(seed_index_dir)},
             capture_output=True,
             text=True,
             timeout=120,

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     vector_index: Literal["auto", "flat", "hnsw", "ivf"] = Field(
         default="auto",
         description="FAISS index type: `auto` picks exact search for small indexes and HNSW "
-        "from 20,000 vectors; `flat`, `hnsw` or `ivf` force one "
+        "from 5,000 vectors; `flat`, `hnsw` or `ivf` force one "
         "(docs/architecture.md#vector-index-type).",
     )
     index_backend: Literal["faiss", "qdrant"] = Field(

@@ -5,7 +5,7 @@ filters and deletes, and BM25 really in use on both (a query only BM25 can find)
 
 Tolerance: top-k passage *sets* (k = 10) may differ by at most one passage per query, and
 over all queries at least 98% of the passages must agree. Both engines search exactly at
-these sizes (FAISS flat below 20,000 vectors, local Qdrant brute force) and the BM25
+these sizes (FAISS flat below 5,000 vectors, local Qdrant brute force) and the BM25
 weights are Lucene's on both, so the only expected differences are ties and the last bits
 of float32 sums; answers and citations must be identical.
 """

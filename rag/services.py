@@ -30,11 +30,11 @@ from rag.index.maintain import (
     install_compacted,
     load_current,
     needs_compaction,
+    only_rebased,
     rebased,
     remove_documents,
-    written_by,
 )
-from rag.index.store import IndexStore, written_state
+from rag.index.store import IndexStore, written_by, written_state
 from rag.ingest.chunking import ChunkerParams
 from rag.ingest.entities import Annotator, SpacyAnnotator
 from rag.retrieval.backend import SearchBackend
@@ -118,6 +118,7 @@ class Services:
         self._compacting = threading.Lock()
         self._rebasing = threading.Lock()
         self._unreadable: object = None  # the state on disk that failed to load, not retried
+        self._rebase_failed: object = None  # likewise for taking a base compacted elsewhere
         self._generator_lock = threading.Lock()
         self._search_backend: SearchBackend | None = None  # opened with the first snapshot
         self._generator: Generator | None = generator
@@ -146,11 +147,12 @@ class Services:
             generator=generator,
             annotator=annotator or make_annotator(settings),
         )
+        state = written_state(services.target.directory)  # before: a swap may come between
         try:
             services._install(services.target.load())
         except IndexNotReady as exc:
             services._load_failure = exc
-            services._unreadable = written_state(services.target.directory)
+            services._unreadable = state
             logger.error("index not loaded: %s", exc)
         return services
 
@@ -208,12 +210,14 @@ class Services:
         index that was missing or broken is loaded once one is there."""
         state = written_state(self.target.directory)
         snapshot = self._snapshot
-        if (
-            state is None
-            or state == self._unreadable
-            or (snapshot is not None and state == written_by(snapshot.store))
-        ):
+        if state is None or state == self._unreadable:
             return self.snapshot
+        if snapshot is not None:
+            if state == written_by(snapshot.store):
+                return snapshot
+            if only_rebased(state, snapshot.store):  # no lock: nothing to apply
+                self._rebase_if_compacted_elsewhere()
+                return snapshot
         with self._write_lock:
             try:
                 if self._snapshot is None:
@@ -237,14 +241,22 @@ class Services:
         base. Take the new one in the background (loading and the search structures take
         seconds on a large archive), or this process's compactions would keep finding
         the index replaced under them."""
-        if self._rebasing.locked() or not rebased(self.target, self.snapshot.store):
+        state = written_state(self.target.directory)
+        if (
+            self._rebasing.locked()
+            or state == self._rebase_failed
+            or not rebased(self.target, self.snapshot.store)
+        ):
             return
-        threading.Thread(target=self._rebase_quietly, name="rebase", daemon=True).start()
+        threading.Thread(
+            target=self._rebase_quietly, args=(state,), name="rebase", daemon=True
+        ).start()
 
-    def _rebase_quietly(self) -> None:
+    def _rebase_quietly(self, state: object) -> None:
         try:
             self.rebase()
         except Exception:  # a background job has no caller to tell; the snapshot stands
+            self._rebase_failed = state  # tried again once the directory changes
             logger.exception("taking the index compacted elsewhere failed")
 
     def rebase(self) -> bool:
@@ -262,12 +274,17 @@ class Services:
             return True
 
     def ensure_ready(self) -> None:
-        """Raise IndexNotReady (503) when no index is loaded."""
-        _ = self.snapshot
+        """Raise IndexNotReady (503) when no index is loaded (nor loads now)."""
+        self.current()
 
     @property
     def ready(self) -> bool:
-        return self._snapshot is not None
+        """An index is loaded (one that appeared on disk since is loaded first)."""
+        try:
+            self.current()
+        except IndexNotReady:
+            return False
+        return True
 
     def generator(self) -> Generator:
         """The chat model, loaded on first use (seconds for a local GGUF)."""
@@ -306,7 +323,7 @@ class Services:
         """Embed new documents outside the write lock (a long article never makes other
         writes wait for its embedding), then merge and save under it. `cancelled()` is
         asked while embedding; WriteCancelled leaves the index as it was."""
-        store = self.snapshot.store
+        store = self.current().store
         known = set(store.documents) | {d.content_sha256 for d in store.documents.values()}
         fresh = [d for d in documents if d.id not in known and d.content_sha256 not in known]
         embedded = (

@@ -4,10 +4,14 @@ segments rather than by reloading; a compaction or rebuild made elsewhere is tak
 
 from __future__ import annotations
 
+import shutil
+import threading
+
 import pytest
 
 from rag.config import Settings
 from rag.errors import IndexNotReady
+from rag.index.atomic import writer_lock
 from rag.index.maintain import IndexTarget, add_documents, rebuild, remove_documents
 from rag.services import Services
 from tests.support import SEEDS
@@ -64,14 +68,46 @@ def test_a_rebuild_by_another_process_is_loaded(target, settings, embedder):
     assert gone in services.current().store.documents
 
 
+def test_an_index_deleted_and_rebuilt_is_never_taken_for_the_old_one(target, settings, embedder):
+    """Rebuilt from nothing, the index restarts its write numbers: base 0 and a first write
+    again, maybe the very same bytes. Only the lineage tells it from the one in memory."""
+    services = worker(settings, target, embedder)
+    gone = "004_e552daac84679f61"
+    services.remove([gone])  # write 1 over base 0
+    shutil.rmtree(target.directory)
+    rebuild(target, SEEDS)  # base 0 again, the seed back
+    flood = article(FLOOD, "flood")
+    add_documents(target, [flood])  # write 1 again
+    assert {gone, flood.id} <= set(services.current().store.documents)
+    services.compact()
+    assert {gone, flood.id} <= set(target.load().documents)
+
+
 def test_an_index_that_appears_after_start_is_loaded(tmp_path, embedder, target):
     empty = tmp_path / "later"
     settings = Settings(index_dir=empty, seeds_dir=SEEDS)
     services = Services.load(settings, embedder=embedder, annotator=target.annotator)
+    assert not services.ready
     with pytest.raises(IndexNotReady):
         services.current()
     rebuild(IndexTarget(empty, embedder, target.params, annotator=target.annotator), SEEDS)
+    assert services.ready  # what /api/health asks
     assert len(services.current().store.documents) == 5
+
+
+def test_a_base_compacted_elsewhere_never_makes_readers_wait_for_the_lock(
+    target, settings, embedder
+):
+    first, second = (worker(settings, target, embedder) for _ in range(2))
+    first.add([article(FLOOD, "flood")])
+    second.current()
+    assert first.compact()
+    answered = threading.Event()
+    with writer_lock(target.directory):  # a long write elsewhere (`rag index`) holds it
+        reader = threading.Thread(target=lambda: (second.current(), answered.set()))
+        reader.start()
+        assert answered.wait(10), "a reader waited for the writer lock"
+    reader.join()
 
 
 def test_a_broken_write_elsewhere_leaves_the_last_good_snapshot(target, settings, embedder):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -85,6 +86,7 @@ def _manifest(
         ),
         sources=[source_info(d) for d in documents],
         files={},
+        lineage=uuid.uuid4().hex,
         created_at=created_at or now,
         updated_at=now,
     )
@@ -462,5 +464,5 @@ def compacted(store: IndexStore, *, index_type: IndexType = "auto") -> IndexStor
         index_type=index_type,
         created_at=old.created_at,
     )
-    carried = {"seeds": old.seeds, "annotator": old.annotator}
+    carried = {"seeds": old.seeds, "annotator": old.annotator, "lineage": old.lineage}
     return replace(new, manifest=new.manifest.model_copy(update=carried), sequence=store.sequence)

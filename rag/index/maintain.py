@@ -41,6 +41,7 @@ from rag.index.segments import (
 )
 from rag.index.store import (
     IndexStore,
+    WrittenState,
     applied,
     check_compatible,
     load_store,
@@ -48,6 +49,7 @@ from rag.index.store import (
     read_manifest,
     save_store,
     verify_files,
+    written_by,
     written_state,
 )
 from rag.index.vectors import IndexType, choose_kind
@@ -252,11 +254,6 @@ def staleness(target: IndexTarget, seeds_dir: Path) -> Stale | None:
     return None
 
 
-def written_by(store: IndexStore) -> tuple[dict[str, str], int, int]:
-    """What `written_state` reads on disk when the directory holds exactly `store`."""
-    return store.manifest.files, store.manifest.sequence, store.sequence
-
-
 def caught_up(target: IndexTarget, store: IndexStore | None) -> IndexStore:
     """`store` brought up to the index on disk, which another process (a CLI command,
     another worker of the server) may have written since. Call with the writer lock.
@@ -265,30 +262,44 @@ def caught_up(target: IndexTarget, store: IndexStore | None) -> IndexStore:
     - Later writes: applied from their segments, the store's base kept. That holds also
       when another process compacted the writes `store` already has into a new base: the
       rows are the same, only stored differently (`rebased` then tells the two apart).
-    - Rebuilt, or compacted past writes `store` lacks: the index loaded afresh."""
+    - Rebuilt (another lineage), or compacted past writes `store` lacks: the index loaded
+      afresh."""
     state = written_state(target.directory)
     if store is None or state is None:
         return target.load()
     if state == written_by(store):
         return store
-    _, base, last = state
-    if base <= store.sequence <= last:
+    if state.lineage == store.manifest.lineage and state.base <= store.sequence <= state.last:
         for segment in read_segments(target.directory, store.sequence):
             store = applied(store, segment)
         return store
     return target.load()
 
 
+def only_rebased(state: WrittenState, store: IndexStore) -> bool:
+    """`state` on disk holds `store`'s rows and no write it lacks, over another base of
+    the same lineage (a compaction elsewhere): nothing to apply, the base to take."""
+    return (
+        state.lineage == store.manifest.lineage
+        and state.last == store.sequence
+        and state.base <= store.sequence
+    )
+
+
 def rebased(target: IndexTarget, store: IndexStore) -> bool:
     """The directory holds `store`'s rows over another base (compacted elsewhere)."""
     state = written_state(target.directory)
-    return state is not None and state[:2] != written_by(store)[:2]
+    return state is not None and (state.files, state.base) != (
+        store.manifest.files,
+        store.manifest.sequence,
+    )
 
 
 def follow(target: IndexTarget, store: IndexStore) -> IndexStore:
     """`caught_up` under the writer lock, for a reader; `store` itself, without taking
-    the lock, when nothing was written since (a stat and a directory listing)."""
-    if written_state(target.directory) in (None, written_by(store)):
+    the lock, when there is nothing to apply (a stat and a directory listing)."""
+    state = written_state(target.directory)
+    if state is None or state == written_by(store) or only_rebased(state, store):
         return store
     with writer_lock(target.directory):
         return caught_up(target, store)
@@ -378,9 +389,10 @@ def install_compacted(
     index was rebuilt or compacted by someone else meanwhile (nothing to do)."""
     with writer_lock(target.directory):
         on_disk = read_manifest(target.directory)
-        if (on_disk.files, on_disk.sequence) != (
+        if (on_disk.files, on_disk.sequence, on_disk.lineage) != (
             snapshot.manifest.files,
             snapshot.manifest.sequence,
+            snapshot.manifest.lineage,
         ):
             return None
         later = [

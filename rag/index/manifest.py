@@ -63,6 +63,10 @@ class Manifest(BaseModel):
     seeds: dict[str, str] | None = None
     annotator: str | None = None  # what found the passages' typed spans (None: nothing)
     sequence: int = 0  # the last write (segment number) this base includes
+    # Made anew by every build, kept by compaction: a base that does not carry the lineage
+    # of a store in memory is not that store's rows, whatever its checksums and numbers
+    # (an index deleted and rebuilt restarts the numbers). "" for indexes made before.
+    lineage: str = ""
     created_at: str
     updated_at: str
 

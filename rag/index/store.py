@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import faiss
 import numpy as np
@@ -266,13 +267,22 @@ def save_store(
 # only ever replaced whole (a new file renamed in), never edited, so an unchanged (device,
 # inode, size, mtime, ctime) is an unchanged manifest. Its list of sources grows with the
 # archive (about 60 ms to parse at 20,000 articles), and every write asks.
-_BASES: dict[Path, tuple[tuple[int, ...], dict[str, str], int]] = {}
+_BASES: dict[Path, tuple[tuple[int, ...], WrittenState]] = {}
 
 
-def written_state(directory: Path) -> tuple[dict[str, str], int, int] | None:
-    """The checksums and write number of the base, and the last write, of the index on
-    disk, read without validating the whole manifest (it is asked on every write); None
-    if absent."""
+class WrittenState(NamedTuple):
+    """What identifies the index on disk: its base (files, write number, lineage) and the
+    last write applied over it."""
+
+    files: dict[str, str]
+    base: int
+    last: int
+    lineage: str
+
+
+def written_state(directory: Path) -> WrittenState | None:
+    """The index on disk as `WrittenState`, read without validating the whole manifest (it
+    is asked on every request); None if absent or unreadable."""
     path = directory / MANIFEST_FILE
     try:
         status = path.stat()
@@ -286,11 +296,21 @@ def written_state(directory: Path) -> tuple[dict[str, str], int, int] | None:
         known = _BASES.get(path)
         if known is None or known[0] != identity:
             raw = json.loads(path.read_bytes())
-            known = (identity, dict(raw["files"]), int(raw.get("sequence", 0)))
+            base = WrittenState(
+                dict(raw["files"]), int(raw.get("sequence", 0)), 0, str(raw.get("lineage", ""))
+            )
+            known = (identity, base)
             _BASES[path] = known
-        return dict(known[1]), known[2], last_sequence(directory, known[2])
+        base = known[1]
+        return base._replace(files=dict(base.files), last=last_sequence(directory, base.base))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def written_by(store: IndexStore) -> WrittenState:
+    """What `written_state` reads on disk when the directory holds exactly `store`."""
+    manifest = store.manifest
+    return WrittenState(manifest.files, manifest.sequence, store.sequence, manifest.lineage)
 
 
 def read_manifest(directory: Path) -> Manifest:

@@ -19,7 +19,7 @@ class RagRetriever(BaseRetriever):
     passage id, document id, title, outlet and exact offsets into the article.
 
     `source` returns the retriever to use at call time, so a long-lived chain follows the
-    index as documents are added or removed (e.g. `lambda: services.snapshot.retriever`).
+    index as documents are added or removed (e.g. `lambda: services.current().retriever`).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

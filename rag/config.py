@@ -114,7 +114,7 @@ class Settings(BaseSettings):
         le=16,
         description="Processes `rag serve` answers with, each holding the model and the index "
         "(memory grows with each). One process answers one question at a time in Python; two "
-        "on 2 cores answered about 1.5 times as many questions a second with 8 clients "
+        "on 2 cores answered about a quarter more questions a second with 8 clients "
         "(benchmarks/REPORT.md). Every worker sees every write, whichever worker took it.",
     )
     top_k: int = Field(

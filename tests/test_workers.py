@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -94,3 +96,25 @@ def test_serving_on_a_taken_port_fails_with_a_message(tmp_path: Path, seed_index
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_workers_stop_when_the_server_process_is_killed(tmp_path: Path, seed_index_dir: Path):
+    """SIGKILL gives the supervisor no chance to stop its workers: the kernel must."""
+    port = free_port()
+    env = {"RAG_INDEX_DIR": str(seed_index_dir), "RAG_WORKERS": "2"}
+    with serving(["-m", "rag", "serve", "--port", str(port)], port, "/api/health", env=env) as s:
+        workers = children(s.pid)
+        assert len(workers) == 2
+        os.kill(s.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(alive(pid) for pid in workers), "a worker outlived the server"
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its (dead) parent's reaper."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -114,7 +114,10 @@ def http_latencies(
     requests: int,
 ) -> dict:
     """p50/p95/p99 of `requests` requests (questions cycled) from `clients` clients."""
-    asyncio.run(_clients(url, [make_request(q) for q in questions[:8]], 1))  # warm-up
+    # Warm-up on as many connections as the measurement: with several server workers, each
+    # connection may reach another one, and a worker's first requests are slow.
+    warm = [make_request(questions[i % len(questions)]) for i in range(8 * clients)]
+    asyncio.run(_clients(url, warm, clients))
     batch = [make_request(questions[i % len(questions)]) for i in range(requests)]
     started = time.perf_counter()
     latencies, statuses = asyncio.run(_clients(url, batch, clients))

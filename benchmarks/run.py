@@ -12,8 +12,8 @@ Sections (results in benchmarks/results/*.json, one file a section):
   embed     embedding tokens/s per backend, threads and batch size on BBC passages
   bulk      the whole BBC folder indexed by `rag index` and by the LangChain pipeline:
             wall time and peak RSS, side by side (long: tens of minutes on 2 cores)
-  archive   search / ask latency and throughput, add / remove latency and compaction on
-            the BBC index over HTTP (builds that index first: long)
+  archive   search / ask latency and throughput with 1 and 2 server workers, add / remove
+            latency and compaction on the BBC index over HTTP (builds that index first: long)
   ray       `rag index --engine ray` with 1 and 2 workers against in-process `rag index` on
             a seeded 200-article BBC slice (50 with --quick): wall time, docs/s, peak RSS
   million   an article added and removed on an index of 1,000,000 synthetic passages

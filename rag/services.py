@@ -20,21 +20,18 @@ from rag.answer.prompt import load_system_prompt
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.errors import GenerativeDisabled, IndexNotReady, WriteCancelled
-from rag.index.atomic import writer_lock
 from rag.index.build import AddResult, compacted, embed_documents, worth_compacting
 from rag.index.maintain import (
     IndexTarget,
     add_documents,
-    caught_up,
     follow,
     install_compacted,
-    load_current,
     needs_compaction,
     only_rebased,
     rebased,
     remove_documents,
 )
-from rag.index.store import IndexStore, written_by, written_state
+from rag.index.store import IndexStore, WrittenState, written_by, written_state
 from rag.ingest.chunking import ChunkerParams
 from rag.ingest.entities import Annotator, SpacyAnnotator
 from rag.retrieval.backend import SearchBackend
@@ -216,36 +213,32 @@ class Services:
             if state == written_by(snapshot.store):
                 return snapshot
             if only_rebased(state, snapshot.store):  # no lock: nothing to apply
-                self._rebase_if_compacted_elsewhere()
+                self._rebase_if_compacted_elsewhere(state)
                 return snapshot
         with self._write_lock:
+            store = None if self._snapshot is None else self._snapshot.store
             try:
-                if self._snapshot is None:
-                    self._install(load_current(self.target))
-                else:
-                    store = self._snapshot.store
-                    newer = follow(self.target, store)
-                    if newer is not store:
-                        self._install(newer)
+                newer = follow(self.target, store)  # re-read: a thread may have caught up
+                if newer is not store:
+                    self._install(newer)
             except IndexNotReady as exc:
                 self._unreadable = state  # tried again once the directory changes
                 if self._snapshot is None:
                     self._load_failure = exc
                 logger.error("the index on disk changed but does not load: %s", exc)
         if self._snapshot is not None:
-            self._rebase_if_compacted_elsewhere()
+            self._rebase_if_compacted_elsewhere(written_state(self.target.directory))
         return self.snapshot
 
-    def _rebase_if_compacted_elsewhere(self) -> None:
-        """Another process compacted the index: the rows here are the same, over the old
-        base. Take the new one in the background (loading and the search structures take
-        seconds on a large archive), or this process's compactions would keep finding
-        the index replaced under them."""
-        state = written_state(self.target.directory)
+    def _rebase_if_compacted_elsewhere(self, state: WrittenState | None) -> None:
+        """Another process compacted the index (`state`): the rows here are the same, over
+        the old base. Take the new one in the background (loading and the search
+        structures take seconds on a large archive), or this process's compactions would
+        keep finding the index replaced under them."""
         if (
             self._rebasing.locked()
             or state == self._rebase_failed
-            or not rebased(self.target, self.snapshot.store)
+            or not rebased(state, self.snapshot.store)
         ):
             return
         threading.Thread(
@@ -263,12 +256,12 @@ class Services:
         """Swap in the base on disk, its search structures made with no lock held; writes
         made meanwhile are applied from their segments. False when already on it."""
         with self._rebasing:
-            if not rebased(self.target, self.snapshot.store):
+            if not rebased(written_state(self.target.directory), self.snapshot.store):
                 return False
-            loaded = load_current(self.target)
+            loaded = follow(self.target, None)
             prepared = self._snapshot_for(loaded, None)
-            with self._write_lock, writer_lock(self.target.directory):
-                store = caught_up(self.target, loaded)
+            with self._write_lock:
+                store = follow(self.target, loaded)  # writes made while preparing
                 self._snapshot = self._snapshot_for(store, prepared)
             logger.info("took the index compacted elsewhere: %d passages", len(store.passages))
             return True

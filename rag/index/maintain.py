@@ -286,29 +286,19 @@ def only_rebased(state: WrittenState, store: IndexStore) -> bool:
     )
 
 
-def rebased(target: IndexTarget, store: IndexStore) -> bool:
-    """The directory holds `store`'s rows over another base (compacted elsewhere)."""
-    state = written_state(target.directory)
+def rebased(state: WrittenState | None, store: IndexStore) -> bool:
+    """The directory (as `state`) holds another base than `store`'s."""
     return state is not None and (state.files, state.base) != (
         store.manifest.files,
         store.manifest.sequence,
     )
 
 
-def follow(target: IndexTarget, store: IndexStore) -> IndexStore:
-    """`caught_up` under the writer lock, for a reader; `store` itself, without taking
-    the lock, when there is nothing to apply (a stat and a directory listing)."""
-    state = written_state(target.directory)
-    if state is None or state == written_by(store) or only_rebased(state, store):
-        return store
+def follow(target: IndexTarget, store: IndexStore | None) -> IndexStore:
+    """`caught_up` for a reader, under the writer lock (never while a write swaps the
+    directory); with `store` None, the index on disk."""
     with writer_lock(target.directory):
         return caught_up(target, store)
-
-
-def load_current(target: IndexTarget) -> IndexStore:
-    """The index on disk, read under the writer lock (never while a write swaps it)."""
-    with writer_lock(target.directory):
-        return target.load()
 
 
 def add_documents(

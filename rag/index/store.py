@@ -266,7 +266,7 @@ def save_store(
 # The base part of `written_state` per manifest file, by the file's identity: a manifest is
 # only ever replaced whole (a new file renamed in), never edited, so an unchanged (device,
 # inode, size, mtime, ctime) is an unchanged manifest. Its list of sources grows with the
-# archive (about 60 ms to parse at 20,000 articles), and every write asks.
+# archive (about 60 ms to parse at 20,000 articles), and every request asks.
 _BASES: dict[Path, tuple[tuple[int, ...], WrittenState]] = {}
 
 

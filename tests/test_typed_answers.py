@@ -10,7 +10,15 @@ import pytest
 
 from rag.answer.constraints import counted_words, counts, states_age_of, tied
 from rag.answer.reasons import explains
-from rag.answer.typed import distinctive_words, expected_answer, fresh_answers, same_telling_but
+from rag.answer.typed import (
+    abbreviates,
+    distinctive_words,
+    expected_answer,
+    fresh_answers,
+    in_full,
+    names_kind,
+    same_telling_but,
+)
 from rag.config import Settings
 from rag.ingest.entities import SpacyAnnotator, whole_amount
 from rag.ingest.loaders import document_from_text
@@ -47,6 +55,11 @@ ADVISER = "What is the name of Prime Minister Sudani's national security adviser
         # "when" joining a clause does not make a date question.
         ("What was the score when Ireland beat England?", None),
         ("Who scored when United won?", "person"),
+        ("Which bishop criticised the novel?", "person"),
+        ("Which partner pulled out of the deal?", "person"),
+        ("How often will the prize be awarded?", "date"),
+        ("What is the new rule meant to prevent?", "reason"),
+        ("What was the purpose of the visit?", "reason"),
     ],
 )
 def test_the_question_says_what_kind_of_answer_it_wants(question, expected):
@@ -323,3 +336,67 @@ def test_a_short_telling_that_differs_only_in_its_answer_is_the_same_fact():
     assert not same_telling_but(
         "Frank Lampard scored.", "John Terry scored.", ["Frank Lampard"], ["John Terry"]
     )
+
+
+def test_an_acronym_of_the_question_s_words_is_not_its_answer():
+    question = "Where is the IAAF taking its appeal against the Community Support Officers?"
+    assert abbreviates("The International Association of Athletics Federations", question)
+    assert abbreviates("CSOs", question)
+    assert not abbreviates("the Court of Arbitration for Sport", question)
+    # Initials of lower-case words make no acronym: "until Sunday" is not the US.
+    assert not abbreviates("US", "Who met until Sunday?")
+    spans = [("organisation", "International Association of Athletics Federations")]
+    assert fresh_answers(spans + [("organisation", "CAS")], "place", question)[0].text == "CAS"
+
+
+def test_the_asked_person_named_by_first_name_is_not_the_answer():
+    spans = [("person", "Ozzy Osbourne"), ("person", "Paul Miller")]
+    question = "Which police officer praised Ozzy for tackling the intruder?"
+    assert [a.text for a in fresh_answers(spans, "person", question)] == ["Paul Miller"]
+
+
+def test_a_person_named_by_surname_is_given_in_full_as_the_article_first_names_them():
+    people = ["Tony Blair", "Nicholas Lee Jacobsen's", "Jacobsen"]
+    assert in_full("Mr Jacobsen", people) == "Nicholas Lee Jacobsen"
+    assert in_full("Jacobsen", ["Jacobsen"]) == "Jacobsen"
+    assert in_full("Ken Jacobsen", people) == "Ken Jacobsen"  # named in full already
+
+
+def test_which_newspaper_names_its_kind_and_who_does_not():
+    assert names_kind("Which newspaper printed the details?", "organisation")
+    assert names_kind("In which town did they meet?", "place")
+    assert not names_kind("Who bought the club?", "person")
+    assert not names_kind("Which partner pulled out?", "person")  # a firm as well
+
+
+def test_which_newspaper_is_answered_by_the_newspaper_not_the_person_beside_it(services):
+    add(
+        services,
+        "Budget leak",
+        "Chancellor Gordon Brown faces questions after details of his spending plans were "
+        "printed before his speech.\nThe plans were printed by the Daily Mirror, which said "
+        "it had been sent a copy by a Treasury official. Mr Brown said he was angry.",
+    )
+    question = "Which newspaper printed the chancellor's spending plans?"
+    answering = services.answerer().engine.find(question).answering
+    assert "Daily Mirror" in answering[0].span.text
+    # The span naming only the chancellor scores higher than one naming the paper, and
+    # comes after it: the question names the kind of thing it asks for.
+    chancellor = next(i for i, s in enumerate(answering) if "Mirror" not in s.span.text)
+    paper_first = answering[:chancellor]
+    assert any(s.score < answering[chancellor].score for s in paper_first)
+    assert "Daily Mirror" in services.answerer().answer(question).answer
+
+
+def test_the_short_answer_names_in_full_whom_the_quote_names_by_surname(services):
+    add(
+        services,
+        "Hacker charged",
+        "A Californian man, Nicholas Lee Jacobsen, was arrested in October over attacks "
+        "on a mobile network.\nPolice said Mr Jacobsen broke into the network's servers "
+        "at least twice and copied the details of 400 customers.",
+    )
+    answer = services.answerer().answer("Who broke into the mobile network's servers?")
+    assert not answer.abstained
+    lead = answer.sentences[0]
+    assert (lead.role, lead.text) == ("short_answer", "Nicholas Lee Jacobsen")

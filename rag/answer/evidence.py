@@ -35,6 +35,7 @@ from rag.answer.typed import (
     distinctive_words,
     expected_answer,
     fresh_answers,
+    names_kind,
     needles,
     plain,
     satisfied,
@@ -46,6 +47,7 @@ from rag.text.tokens import lexical_tokens
 from rag.wire.answers import Citation, SourcePassage, Turn
 
 EXPLAIN_MARGIN = 0.8  # share of the best score within which a reason beats a restatement
+KIND_MARGIN = 0.8  # share of the best score within which the named kind beats an accepted one
 RECENCY_MARGIN = 0.15  # score distance within which a newer article's answer comes first
 
 
@@ -265,7 +267,25 @@ class EvidenceEngine:
             return self._explaining_first(kept, expected)
         if not self.checks_type(question):
             return kept
-        return [s for s in kept if self._answers(s.span, expected, question, required)]
+        answering = [s for s in kept if self._answers(s.span, expected, question, required)]
+        if names_kind(question, expected):
+            return self._named_kind_first(answering, expected, question)
+        return answering
+
+    def _named_kind_first(
+        self, spans: Sequence[ScoredSpan], expected: str | None, question: str
+    ) -> list[ScoredSpan]:
+        """"Which newspaper …?": spans that state a newspaper's name, scoring within
+        KIND_MARGIN of the best, before those that state only a person."""
+        if not spans:
+            return []
+        floor = KIND_MARGIN * spans[0].score
+        first = [
+            s
+            for s in spans
+            if s.score >= floor and stated_answers(self.bank, s.span, expected, question)
+        ]
+        return [*first, *(s for s in spans if s not in first)]
 
     def _explaining_first(
         self, spans: Sequence[ScoredSpan], expected: str | None

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from rag.answer.evidence import Evidence, EvidenceEngine, stated_answers
 from rag.answer.questions import QuestionWord
 from rag.answer.scoring import CandidateSpan, ScoredSpan
-from rag.answer.typed import differing_facts, expected_answer, same_telling_but
+from rag.answer.typed import (
+    differing_facts,
+    expected_answer,
+    in_full,
+    normalise,
+    same_telling_but,
+)
 from rag.retrieval.filters import NO_FILTERS, Filters
 from rag.retrieval.retriever import HybridRetriever
 from rag.wire.answers import (
@@ -162,6 +168,10 @@ class ExtractiveAnswerer:
         short = None
         if chosen and rival is None:
             stated = stated_answers(bank, spans[0].span, expected, standalone)
+            if expected == "person":  # "Mr Jacobsen" is the article's Nicholas Lee Jacobsen
+                people = self._people_before(spans[0].span)
+                named = (in_full(name, people) for name in stated.values())
+                stated = {normalise(name): name for name in named}
             short = short_answer(stated, chosen, spans[0])
         sentences, conflicts = _sentences(chosen, rival, declined, short)
         timings = evidence.timings
@@ -221,8 +231,9 @@ class ExtractiveAnswerer:
         self, scored: Sequence[ScoredSpan], expected: str | None, question: str
     ) -> tuple[ScoredSpan, str, str] | None:
         """A credible span of another article that tells the same fact (near-identical
-        wording) with a different answer of the asked type: (that span, the best span's
-        version, its version), or None."""
+        wording) with a different answer of the asked type, or failing that another name
+        or figure in the same place of a near-identical telling: (that span, the best
+        span's version, its version), or None."""
         bank = self.engine.bank
         best = scored[0]
         mine = stated_answers(bank, best.span, expected, question)
@@ -248,7 +259,8 @@ class ExtractiveAnswerer:
                 best.span.text, other.span.text, list(mine.values()), list(theirs.values())
             ):
                 return other, mine[only_mine[0]], theirs[only_theirs[0]]
-        return None
+        # The other telling's name may have gone unannotated ("Coventry-born").
+        return self._retold_differently(scored)
 
     def _retold_differently(
         self, scored: Sequence[ScoredSpan]
@@ -271,6 +283,20 @@ class ExtractiveAnswerer:
             if differ is not None:
                 return other, " ".join(differ[0]), " ".join(differ[1])
         return None
+
+    def _people_before(self, span: CandidateSpan) -> list[str]:
+        """The persons the span's article names up to the span, in order."""
+        bank = self.engine.bank
+        start = span.refs[0].row
+        while start > 0 and bank.refs[start - 1].document_id == span.document_id:
+            start -= 1
+        return [
+            text
+            for row in range(start, span.refs[-1].row + 1)
+            if bank.live[row]
+            for kind, text in bank.entities[row]
+            if kind == "person"
+        ]
 
     def _span_keys(self, span: CandidateSpan) -> set[str]:
         return set().union(*(self.engine.bank.answer_keys(ref) for ref in span.refs))

@@ -49,9 +49,19 @@ _PERSON_NOUNS = (
     r"ministers?|players?|actors?|actress(?:es)?|singers?|directors?|chiefs?|boss(?:es)?|"
     r"managers?|coach(?:es)?|persons?|people|man|men|woman|women|executives?|officials?|"
     r"leaders?|spokes(?:man|woman|person)|chairman|chairwoman|founders?|presidents?|"
-    r"politicians?|MPs?|stars?|judges?|analysts?|economists?|captains?|strikers?|"
+    r"politicians?|MPs?|MEPs?|stars?|judges?|analysts?|economists?|captains?|strikers?|"
     r"winners?|members?|secretar(?:y|ies)|commissioners?|governors?|candidates?|"
-    r"owners?|writers?|authors?|rivals?|opponents?|referees?|drivers?|athletes?"
+    r"writers?|authors?|opponents?|referees?|drivers?|athletes?|bishops?|officers?|"
+    r"detectives?|lawyers?|doctors?|scientists?|comedians?|presenters?|hosts?|"
+    r"journalists?|reporters?|editors?|producers?|designers?|artists?|musicians?|"
+    r"goalkeepers?|keepers?|defenders?|midfielders?|batsm[ae]n|bowlers?|jockeys?|"
+    r"chancellors?|mayors?|senators?|peers?|novelists?|rappers?|DJs?|campaigners?"
+)
+# Nouns for someone who may as well be a firm ("which partner pulled out?"): a person is
+# asked for, a firm accepted as readily.
+_AGENT_NOUNS = (
+    r"owners?|rivals?|partners?|investors?|buyers?|bidders?|sponsors?|suppliers?|"
+    r"shareholders?|backers?|creditors?|clients?|customers?"
 )
 _MONEY_CUES = (
     r"cost|costs|pay|paid|pays|price|priced|worth|fee|fees|raise|raised|spend|spent|"
@@ -85,14 +95,22 @@ _RULES_TEXT = {
         r"\b(?:what|which|in what) (?:year|date|day|month|time|season|decade)\b",
         r"\bhow long ago\b|\bsince when\b|\bby when\b",
         r"\bhow long\b",  # a duration ("six months") is annotated as a date
+        r"\bhow often\b",  # so is a frequency ("every two years")
     ],
     "organisation": [rf"\b(?:which|what) {_W}(?:{_ORG_NOUNS})\b"],
     "place": [r"\bwhere\b", rf"\b(?:which|what) {_W}(?:{_PLACE_NOUNS})\b"],
-    "person": [r"\bwho(?:m|se)?\b", rf"\b(?:which|what) {_W}(?:{_PERSON_NOUNS})\b", r"\bname of\b"],
+    "person": [
+        r"\bwho(?:m|se)?\b",
+        rf"\b(?:which|what) {_W}(?:{_PERSON_NOUNS}|{_AGENT_NOUNS})\b",
+        r"\bname of\b",
+    ],
     "reason": [
         r"\bwhy\b|\bfor what reason\b",
         r"\bwhat (?:was|is|were|are) the reasons?\b",
         r"\bwhat (?:caused|prompted|led to|explains)\b",
+        # A purpose asked for: "What is the rule meant to prevent?"
+        r"\b(?:meant|designed|intended|aimed|supposed) to\b",
+        r"\bwhat (?:was|is|were|are) the (?:aim|purpose|goal|point|motive)\b",
     ],
     "method": [
         r"^\s*(?:and\s+)?how (?:did|does|do|will|would|can|could|was|were|is|are|has|have)\b"
@@ -100,6 +118,22 @@ _RULES_TEXT = {
 }
 # In this order: "how much did profits rise" asks for a percentage before an amount.
 _RULES = [(kind, re.compile("|".join(parts), re.I)) for kind, parts in _RULES_TEXT.items()]
+
+
+# The question names the class of what it asks for ("which newspaper", "what town"):
+# a span stating that class itself answers before one stating only what is accepted (a
+# person for "which newspaper"). Not "who", which a firm answers as well as a person.
+_NAMED_KINDS = {
+    "organisation": re.compile(rf"\b(?:which|what) {_W}(?:{_ORG_NOUNS})\b", re.I),
+    "place": re.compile(rf"\b(?:which|what) {_W}(?:{_PLACE_NOUNS})\b", re.I),
+    "person": re.compile(rf"\b(?:which|what) {_W}(?:{_PERSON_NOUNS})\b", re.I),
+}
+
+
+def names_kind(question: str, expected: str | None) -> bool:
+    """Does the question name the kind of thing it asks for, as `expected`?"""
+    pattern = _NAMED_KINDS.get(expected or "")
+    return bool(pattern and pattern.search(_CONTEXT_NOTE.sub("", question)))
 
 
 def expected_answer(question: str) -> str | None:
@@ -154,19 +188,52 @@ def fresh_answers(
     if expected == "person" and _ROLE.search(question):
         accepted = frozenset({"person"})  # "who heads X?" is answered by a person
     asked = name_words(question)
+    named = frozenset(fold(w) for group in distinctive_words(question) for w in group)
     found = []
     for kind, text in spans:
-        if kind in accepted and name_words(text) - asked and not _asked_person(kind, text, asked):
+        if (
+            kind in accepted
+            and name_words(text) - asked
+            and not _asked_person(kind, text, asked, named)
+            and not abbreviates(text, question)
+        ):
             found.append(TypedAnswer(kind, text))
     # The asked type first: a person for "who", then what else is accepted.
     return sorted(found, key=lambda a: a.type != expected)
 
 
-def _asked_person(kind: str, text: str, asked: frozenset[str]) -> bool:
-    """A person named by the surname the question already names: "Frederic Michalak" is
-    the question's "Michalak"."""
+_ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
+_INITIAL_WORDS = re.compile(r"[A-Za-z][\w’'-]*")
+_LINK_WORDS = frozenset("of and the for de du la".split())
+
+
+def _initials(text: str) -> str:
+    words = [w for w in _INITIAL_WORDS.findall(text) if w.lower() not in _LINK_WORDS]
+    return "".join(w[0] for w in words).upper()
+
+
+def abbreviates(text: str, question: str) -> bool:
+    """One is the other's acronym: "International Association of Athletics Federations"
+    is the question's "IAAF", "CSO" its "Community Support Officers". Not an answer."""
+    acronyms = set(_ACRONYM.findall(question))
+    if len(text.split()) > 1 and _initials(text) in acronyms:
+        return True
+    match = _ACRONYM.fullmatch(text.strip())
+    if not match:
+        return False
+    # Runs of capitalised words of the question: "until Sunday" is not "US".
+    runs = re.split(r"\b(?![A-Z])[\w’'-]+\b(?<!\bof)(?<!\band)(?<!\bfor)(?<!\bthe)", question)
+    return any(match.group(1) in _initials(run) for run in runs)
+
+
+def _asked_person(
+    kind: str, text: str, asked: frozenset[str], named: frozenset[str] = frozenset()
+) -> bool:
+    """A person the question already names by surname ("Frederic Michalak" is the
+    question's "Michalak") or by first name, written as a name ("Ozzy Osbourne" is its
+    "Ozzy"; `named`: the question's names, folded)."""
     words = _NAME_WORD.findall(fold(_POSSESSIVE_S.sub("", text)))
-    return kind == "person" and len(words) > 1 and words[-1] in asked
+    return kind == "person" and len(words) > 1 and (words[-1] in asked or words[0] in named)
 
 
 # Words that name no one in particular: "Mrs Blair" names Blair, "the US" the US.
@@ -185,6 +252,25 @@ def name_words(text: str) -> frozenset[str]:
         if word not in _TITLES:
             found.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
     return frozenset(found)
+
+
+def _ordered_name_words(text: str) -> list[str]:
+    folded = fold(_POSSESSIVE_S.sub("", text))
+    return [w for w in _NAME_WORD.findall(folded) if w not in _TITLES]
+
+
+def in_full(name: str, people: Sequence[str]) -> str:
+    """A person named by surname alone ("Mr Jacobsen"), as `people` (the persons its
+    article names, in order) first name them in full ("Nicholas Lee Jacobsen"); else
+    `name`."""
+    words = _ordered_name_words(name)
+    if len(words) != 1:
+        return name
+    for person in people:
+        full = _ordered_name_words(person)
+        if len(full) > 1 and full[-1] == words[0]:
+            return _POSSESSIVE_S.sub("", person).strip()
+    return name
 
 
 def ages(text: str) -> list[str]:

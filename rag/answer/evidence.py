@@ -275,7 +275,7 @@ class EvidenceEngine:
     def _named_kind_first(
         self, spans: Sequence[ScoredSpan], expected: str | None, question: str
     ) -> list[ScoredSpan]:
-        """"Which newspaper …?": spans that state a newspaper's name, scoring within
+        """ "Which newspaper …?": spans that state a newspaper's name, scoring within
         KIND_MARGIN of the best, before those that state only a person."""
         if not spans:
             return []

@@ -60,6 +60,8 @@ ADVISER = "What is the name of Prime Minister Sudani's national security adviser
         ("How often will the prize be awarded?", "date"),
         ("What is the new rule meant to prevent?", "reason"),
         ("What was the purpose of the visit?", "reason"),
+        ("To what age would the pension age rise?", "number"),
+        ("At what age did she start dancing?", "age"),
     ],
 )
 def test_the_question_says_what_kind_of_answer_it_wants(question, expected):

@@ -83,9 +83,10 @@ _RULES_TEXT = {
         r"(?:budget|profits?|loss|losses|revenues?|salary|turnover|valuation)\b",
         r"\bhow much (?:money|cash)\b",
     ],
-    "age": [r"\bhow old\b", r"\bwhat age\b", r"\bat what age\b"],
+    # Not an age set by a rule ("to what age would the pension age rise?"): a number.
+    "age": [r"\bhow old\b", r"(?<!\bto )\bwhat age\b(?!.*\b(?:pension|retirement) age\b)"],
     "number": [
-        r"\bhow (?:many|much)\b|\bwhat number\b",
+        r"\bhow (?:many|much)\b|\bwhat number\b|\bto what age\b|\b(?:pension|retirement) age\b",
         r"\bhow (?:far|big|tall|high|deep|heavy|fast|large|wide)\b",  # a measure
     ],
     "date": [
@@ -188,7 +189,7 @@ def fresh_answers(
     if expected == "person" and _ROLE.search(question):
         accepted = frozenset({"person"})  # "who heads X?" is answered by a person
     asked = name_words(question)
-    named = frozenset(fold(w) for group in distinctive_words(question) for w in group)
+    named = _question_names(question)
     found = []
     for kind, text in spans:
         if (
@@ -242,6 +243,7 @@ _NAME_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _POSSESSIVE_S = re.compile(r"['’]s\b")
 
 
+@lru_cache(maxsize=1 << 16)  # spans and questions recur across questions
 def name_words(text: str) -> frozenset[str]:
     """The words a span names something by, folded, without possessives, titles or a
     plural "s" ("Mrs Blair's" -> {"blair"}, "Lib Dems" -> {"lib", "dem"}): a span whose
@@ -252,6 +254,11 @@ def name_words(text: str) -> frozenset[str]:
         if word not in _TITLES:
             found.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
     return frozenset(found)
+
+
+@lru_cache(maxsize=4096)  # asked for every candidate span of a question
+def _question_names(question: str) -> frozenset[str]:
+    return frozenset(fold(w) for group in distinctive_words(question) for w in group)
 
 
 def _ordered_name_words(text: str) -> list[str]:

@@ -81,9 +81,10 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def known_query(request: Request) -> None:
+async def known_query(request: Request) -> None:
     """Refuse query parameters the route does not take: a misspelt filter (`outlets=` for
-    `outlet=`) would otherwise be dropped and the results silently unfiltered."""
+    `outlet=`) would otherwise be dropped and the results silently unfiltered. (Async, as
+    the other checks here: a sync dependency costs a hop to the thread pool per request.)"""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
@@ -100,7 +101,7 @@ def known_query(request: Request) -> None:
         )
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """JSON endpoints refuse other bodies with 415 instead of a confusing 422."""
     content_type = media_type(request)
     if content_type != "application/json":

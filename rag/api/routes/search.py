@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from rag import limits
-from rag.api.deps import SnapshotDep
+from rag.api.deps import ServicesDep
 from rag.api.security import known_query
 from rag.wire.filters import query_filters
 from rag.wire.search import SearchResults
@@ -18,7 +18,7 @@ router = APIRouter(tags=["search"])
 
 @router.get("/search", response_model=SearchResults, dependencies=[Depends(known_query)])
 def search(
-    snapshot: SnapshotDep,
+    services: ServicesDep,
     q: Annotated[
         str, Query(min_length=1, max_length=limits.QUESTION_CHARS, description="The query.")
     ],
@@ -35,5 +35,5 @@ def search(
     """Passages ranked by hybrid (dense + BM25) retrieval, with both ranks for each; only
     from the articles the filters admit (every filter given must hold)."""
     filters = query_filters(outlet, published_from, published_to, document_id)
-    retriever = snapshot.retriever
+    retriever = services.current().retriever  # here, not a dependency: one thread hop
     return SearchResults.from_hits(q, retriever.search(q, k, filters=filters))

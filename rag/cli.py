@@ -61,6 +61,7 @@ class CliContext:
                 settings.embed_backend,
                 threads=settings.embed_threads,
                 sentence_vectors=settings.sentence_vectors,
+                cache_dir=settings.model_cache_dir,
             )
         return self.embedder
 

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         "sentence-transformers. ONNX embeds faster with the same answer figures on both question "
         "files (benchmarks/REPORT.md); changing it rebuilds the index.",
     )
+    model_cache_dir: Path | None = Field(
+        default=Path("models"),
+        description="Where the faster rewrite of the packaged ONNX graph is kept once made "
+        "(rag/onnx_graph.py: the same vectors, a fifth less model time on passages); unset "
+        "(empty): made in memory at every start, about a second.",
+    )
     embed_threads: int | None = Field(
         default=None,
         ge=1,

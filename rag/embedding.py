@@ -13,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.errors import ModelUnavailable
+from rag.onnx_graph import faster_session
 
 logger = logging.getLogger(__name__)
 
@@ -452,8 +453,14 @@ class OnnxInt8Embedder(_TokenPooling):
     does for this model."""
 
     def __init__(
-        self, name_or_path: str, *, threads: int | None = None, sentence_vectors: str = "separate"
+        self,
+        name_or_path: str,
+        *,
+        threads: int | None = None,
+        sentence_vectors: str = "separate",
+        cache_dir: Path | None = None,
     ) -> None:
+        """`cache_dir`: where the faster rewrite of the graph is kept (onnx_graph.py)."""
         enforce_offline()
         if name_or_path not in ("all-MiniLM-L6-v2", PACKAGED_MODEL_NAME):
             raise ModelUnavailable(
@@ -485,9 +492,7 @@ class OnnxInt8Embedder(_TokenPooling):
         # Idle threads sleep instead of spinning: same latency, a sixth less CPU a query,
         # and no core taken from concurrent requests or spaCy.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = faster_session(model_file, self.fingerprint, cache_dir, options)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._questions = _Coalescer(lambda rows: self._run(*_padded(rows))[1])
         logger.info("embedding model %s loaded from %s", self.name, model_file)
@@ -531,14 +536,18 @@ def make_embedder(
     *,
     threads: int | None = None,
     sentence_vectors: str = "separate",
+    cache_dir: Path | None = None,
 ) -> Embedder:
-    """The embedder the settings ask for (`torch` or `onnx`); `threads` None: every core."""
+    """The embedder the settings ask for (`torch` or `onnx`); `threads` None: every core;
+    `cache_dir`: where the onnx backend keeps its faster graph."""
     if sentence_vectors not in SENTENCE_VECTOR_MODES:
         raise ModelUnavailable(
             f"unknown sentence vectors {sentence_vectors!r}: {', '.join(SENTENCE_VECTOR_MODES)}"
         )
     if backend == "onnx":
-        return OnnxInt8Embedder(name_or_path, threads=threads, sentence_vectors=sentence_vectors)
+        return OnnxInt8Embedder(
+            name_or_path, threads=threads, sentence_vectors=sentence_vectors, cache_dir=cache_dir
+        )
     if backend == "torch":
         return SentenceTransformerEmbedder(
             name_or_path, threads=threads, sentence_vectors=sentence_vectors

@@ -140,6 +140,7 @@ class Services:
                 settings.embed_backend,
                 threads=settings.embed_threads,
                 sentence_vectors=settings.sentence_vectors,
+                cache_dir=settings.model_cache_dir,
             ),
             generator=generator,
             annotator=annotator or make_annotator(settings),

@@ -357,11 +357,19 @@ def test_the_asked_person_named_by_first_name_is_not_the_answer():
     assert [a.text for a in fresh_answers(spans, "person", question)] == ["Paul Miller"]
 
 
-def test_a_person_named_by_surname_is_given_in_full_as_the_article_first_names_them():
-    people = ["Tony Blair", "Nicholas Lee Jacobsen's", "Jacobsen"]
+def test_a_person_named_by_surname_is_given_in_full_as_the_article_names_them():
+    people = ["Tony Blair", "Nicholas Lee Jacobsen's", "Jacobsen", "Nicholas Jacobsen"]
     assert in_full("Mr Jacobsen", people) == "Nicholas Lee Jacobsen"
     assert in_full("Jacobsen", ["Jacobsen"]) == "Jacobsen"
     assert in_full("Ken Jacobsen", people) == "Ken Jacobsen"  # named in full already
+    # Two people of that name in the article: which one is not for us to guess.
+    assert in_full("Mrs Blair", ["Tony Blair", "Cherie Blair", "Blair"]) == "Mrs Blair"
+
+
+def test_a_title_is_not_a_first_name_the_question_already_names():
+    spans = [("person", "Mr Jones"), ("person", "Ozzy Osbourne")]
+    question = "Whom did Mr Smith tell about Ozzy?"
+    assert [a.text for a in fresh_answers(spans, "person", question)] == ["Mr Jones"]
 
 
 def test_which_newspaper_names_its_kind_and_who_does_not():

@@ -169,7 +169,7 @@ class ExtractiveAnswerer:
         if chosen and rival is None:
             stated = stated_answers(bank, spans[0].span, expected, standalone)
             if expected == "person":  # "Mr Jacobsen" is the article's Nicholas Lee Jacobsen
-                people = self._people_before(spans[0].span)
+                people = self._people_of(spans[0].span)
                 named = (in_full(name, people) for name in stated.values())
                 stated = {normalise(name): name for name in named}
             short = short_answer(stated, chosen, spans[0])
@@ -284,15 +284,17 @@ class ExtractiveAnswerer:
                 return other, " ".join(differ[0]), " ".join(differ[1])
         return None
 
-    def _people_before(self, span: CandidateSpan) -> list[str]:
-        """The persons the span's article names up to the span, in order."""
+    def _people_of(self, span: CandidateSpan) -> list[str]:
+        """The persons the span's article names."""
         bank = self.engine.bank
-        start = span.refs[0].row
+        start = end = span.refs[0].row
         while start > 0 and bank.refs[start - 1].document_id == span.document_id:
             start -= 1
+        while end + 1 < len(bank.refs) and bank.refs[end + 1].document_id == span.document_id:
+            end += 1
         return [
             text
-            for row in range(start, span.refs[-1].row + 1)
+            for row in range(start, end + 1)
             if bank.live[row]
             for kind, text in bank.entities[row]
             if kind == "person"

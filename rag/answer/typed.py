@@ -233,12 +233,17 @@ def _asked_person(
     """A person the question already names by surname ("Frederic Michalak" is the
     question's "Michalak") or by first name, written as a name ("Ozzy Osbourne" is its
     "Ozzy"; `named`: the question's names, folded)."""
+    if kind != "person":
+        return False
     words = _NAME_WORD.findall(fold(_POSSESSIVE_S.sub("", text)))
-    return kind == "person" and len(words) > 1 and (words[-1] in asked or words[0] in named)
+    given = _ordered_name_words(text)  # not a title: "Mr Jones" is not the question's "Mr Smith"
+    return (len(words) > 1 and words[-1] in asked) or (len(given) > 1 and given[0] in named)
 
 
 # Words that name no one in particular: "Mrs Blair" names Blair, "the US" the US.
-_TITLES = frozenset("mr mrs ms miss dr sir lord lady dame rev st the of and".split())
+_TITLES = frozenset(
+    "mr mrs ms miss dr sir lord lady dame rev revd rt hon prof st the of and".split()
+)
 _NAME_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _POSSESSIVE_S = re.compile(r"['’]s\b")
 
@@ -267,17 +272,21 @@ def _ordered_name_words(text: str) -> list[str]:
 
 
 def in_full(name: str, people: Sequence[str]) -> str:
-    """A person named by surname alone ("Mr Jacobsen"), as `people` (the persons its
-    article names, in order) first name them in full ("Nicholas Lee Jacobsen"); else
-    `name`."""
+    """A person named by surname alone ("Mr Jacobsen") as `people` (the persons their
+    article names) name them in full ("Nicholas Lee Jacobsen"), when they name exactly one
+    such person: with "Tony Blair" and "Cherie Blair" in the article, "Mrs Blair" stays."""
     words = _ordered_name_words(name)
     if len(words) != 1:
         return name
-    for person in people:
-        full = _ordered_name_words(person)
-        if len(full) > 1 and full[-1] == words[0]:
-            return _POSSESSIVE_S.sub("", person).strip()
-    return name
+    full = {
+        tuple(_ordered_name_words(person)): _POSSESSIVE_S.sub("", person).strip()
+        for person in people
+    }
+    matches = {k: v for k, v in full.items() if len(k) > 1 and k[-1] == words[0]}
+    # One person however often named; "Nicholas Jacobsen" is "Nicholas Lee Jacobsen" too.
+    if len({(k[0], k[-1]) for k in matches}) != 1:
+        return name
+    return max(matches.values(), key=len)
 
 
 def ages(text: str) -> list[str]:

@@ -4,8 +4,8 @@ The exported graph guards every attention softmax against NaN (`Where(IsNaN(p), 
 for rows whose keys are all masked. A text always has real tokens ([CLS] and [SEP] at
 least), so the guards never fire; they cost about 15% of a batch of passages. onnxruntime's
 transformer optimizer then fuses bias + GELU, which a session does not do for this graph
-(it fuses skip + LayerNorm itself). On a 2-core Intel Xeon, one thread: 10 passages of 200 tokens 586 ->
-450 ms, 16 sentences of 40 tokens 124 -> 114 ms, the same vectors to 1e-7
+(it fuses skip + LayerNorm itself). On a 2-core Intel Xeon, one thread: 10 passages of 200
+tokens 586 -> 450 ms, 16 sentences of 40 tokens 124 -> 114 ms, the same vectors to 1e-7
 (docs/measurements.md).
 
 The faster graph is made once per packaged graph and onnxruntime version, checked against

@@ -138,6 +138,26 @@ def test_a_follow_up_naming_nothing_keeps_the_previous_subject():
     )
 
 
+def test_that_stands_for_what_the_last_turn_told():
+    resolved = contextualize(
+        "Which year's Budget was that?",
+        history("Which chancellor once resigned over a Budget leak?", "Hugh Dalton [1]."),
+    )
+    assert resolved.is_followup
+    assert resolved.question == (
+        "Which year's Budget was that? (Which chancellor once resigned over a Budget leak?)"
+    )
+
+
+def test_a_nationality_is_not_what_they_refers_to():
+    assert entities("Which Japanese company hurt DaimlerChrysler?") == ["DaimlerChrysler"]
+    resolved = contextualize(
+        "How much did that cost them?",
+        history("Which Japanese company had a scandal that hurt DaimlerChrysler?", "Fuso."),
+    )
+    assert resolved.question == "How much did that cost DaimlerChrysler?"
+
+
 def test_it_after_a_what_question_is_the_thing_it_was_answered_with():
     resolved = contextualize(
         "Where was its first conference held?",

@@ -33,6 +33,13 @@ _NOT_ENTITIES = frozenset(
     iraqi iranian israeli american kurdish lebanese syrian palestinian shiite shi’ite sunni arab
     yemeni us u.s. one two three four five six seven eight nine ten several many some all
     both most other another senior top four""".split()
+) | frozenset(
+    # Nationalities describe ("Which Japanese company …?"); "they" is not "Japanese".
+    """afghan african argentine argentinian asian australian austrian belgian brazilian
+    british canadian chinese czech danish dutch egyptian english european finnish french
+    german greek hungarian indian indonesian irish italian japanese kenyan korean mexican
+    nigerian norwegian pakistani polish portuguese russian saudi scottish spanish swedish
+    swiss thai turkish ukrainian vietnamese welsh""".split()
 )
 # Whole words that are no name ("Yes - Calisto Tanzi …"), but may start one ("Yes Minister").
 _NOT_NAMES = frozenset({"yes", "no"})
@@ -65,6 +72,9 @@ _BARE_WH = re.compile(r"^\s*+(why|how|when|where|who|how so|in what way)\s*+\??\
 _WHO_IS = re.compile(r"^\s*who (is|was|are|were)\s+(?P<name>.+?)\??\s*$", re.I)
 _HOW_MANY = re.compile(r"\bhow many\s+(?P<rest>[^?]+)", re.I)
 _PARENTHESES = re.compile(r"[()]")
+# "Which year's Budget was that?", "How much did that cost?": "that" stands for what the
+# last turn told, so the question keeps the previous one as context.
+_DEMONSTRATIVE = re.compile(r"\b(?:that|this)\b(?!\s+[A-Z])", re.I)
 _NAME_OF = re.compile(r"\bname of\b", re.I)
 _POSSESSIVE_END = re.compile(r"['’]s\b")
 _LETTERS = re.compile(r"[^\W\d_]")
@@ -278,7 +288,12 @@ def _resolve(question: str, history: Sequence[Turn]) -> Standalone:
             antecedent = re.sub(r"['’]s$", "", antecedent)
         if antecedent:
             return Standalone(_replace(question, pronoun, antecedent), True, previous_answer)
-    if len(words(question)) <= 1 or ellipsis or not entities(question):
+    if (
+        len(words(question)) <= 1
+        or ellipsis
+        or not entities(question)
+        or _DEMONSTRATIVE.search(question)
+    ):
         # Too little to stand alone, or naming nothing ("Who got the second?", "Which
         # partner pulled out?"), and nothing to resolve: keep the previous subject.
         return Standalone(_noted(question, previous_question), True, previous_answer)

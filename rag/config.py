@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
@@ -42,9 +42,15 @@ class Settings(BaseSettings):
     model_cache_dir: Path | None = Field(
         default=Path("models"),
         description="Where the faster rewrite of the packaged ONNX graph is kept once made "
-        "(rag/onnx_graph.py: the same vectors, a fifth less model time on passages); unset "
-        "(empty): made in memory at every start, about a second.",
+        "(rag/onnx_graph.py: the same vectors, a fifth less model time on passages); empty: "
+        "made in memory at every start, about a second.",
     )
+
+    @field_validator("model_cache_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     embed_threads: int | None = Field(
         default=None,
         ge=1,

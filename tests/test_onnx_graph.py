@@ -87,3 +87,20 @@ def test_a_graph_that_cannot_be_rewritten_is_used_as_it_is(tmp_path):
     onnx.save(model, str(broken))
     assert faster_graph(broken, FINGERPRINT, tmp_path / "cache") == broken
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_cache_folder_that_cannot_be_entered_is_no_failure(packaged, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "is_file", refuse)
+    assert isinstance(faster_graph(packaged, FINGERPRINT, tmp_path / "locked"), bytes)
+
+
+def test_an_empty_cache_setting_means_in_memory(monkeypatch):
+    from rag.config import Settings
+
+    monkeypatch.setenv("RAG_MODEL_CACHE_DIR", "")
+    assert Settings().model_cache_dir is None

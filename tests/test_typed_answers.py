@@ -62,6 +62,10 @@ ADVISER = "What is the name of Prime Minister Sudani's national security adviser
         ("What was the purpose of the visit?", "reason"),
         ("To what age would the pension age rise?", "number"),
         ("At what age did she start dancing?", "age"),
+        ("Who wants to raise the pension age?", "person"),
+        ("How often have Arsenal won the FA Cup?", "number"),
+        ("What was the company supposed to deliver?", None),
+        ("What is the stadium designed to hold?", None),
     ],
 )
 def test_the_question_says_what_kind_of_answer_it_wants(question, expected):
@@ -347,6 +351,9 @@ def test_an_acronym_of_the_question_s_words_is_not_its_answer():
     assert not abbreviates("the Court of Arbitration for Sport", question)
     # Initials of lower-case words make no acronym: "until Sunday" is not the US.
     assert not abbreviates("US", "Who met until Sunday?")
+    # Nor a part of a run of names, nor a person's initials.
+    assert not abbreviates("UK", "Where did Ulster Unionist Kenneth Maginnis speak?")
+    assert not abbreviates("Frank Arnesen", "Who did the FA charge?", "person")
     spans = [("organisation", "International Association of Athletics Federations")]
     assert fresh_answers(spans + [("organisation", "CAS")], "place", question)[0].text == "CAS"
 
@@ -364,6 +371,27 @@ def test_a_person_named_by_surname_is_given_in_full_as_the_article_names_them():
     assert in_full("Ken Jacobsen", people) == "Ken Jacobsen"  # named in full already
     # Two people of that name in the article: which one is not for us to guess.
     assert in_full("Mrs Blair", ["Tony Blair", "Cherie Blair", "Blair"]) == "Mrs Blair"
+    # A woman named by the surname of the man named in full; a longer surname.
+    assert in_full("Blair", ["Tony Blair"], "Mrs Blair bought two flats.") == "Blair"
+    assert in_full("Jones", ["Catherine Zeta-Jones"]) == "Jones"
+
+
+def test_a_first_name_within_a_full_name_of_the_question_is_not_someone_asked():
+    spans = [("person", "Michael Ancram"), ("person", "Michael Howard")]
+    question = "Who did Michael Howard appoint as his deputy leader?"
+    assert [a.text for a in fresh_answers(spans, "person", question)] == ["Michael Ancram"]
+
+
+def test_a_figure_that_differs_is_no_rival_to_the_name_asked_for(services):
+    story = (
+        "US tycoon Malcolm Glazer has bought Manchester United for {}, the club said.\n"
+        "The takeover ends a long battle with supporters' groups."
+    )
+    add(services, "Glazer buys United", story.format("£790m"))
+    add(services, "United sold to Glazer", story.format("£800m"))
+    answer = services.answerer().answer("Who bought Manchester United?")
+    assert not answer.abstained and not answer.conflicts
+    assert "Malcolm Glazer" in answer.answer
 
 
 def test_a_title_is_not_a_first_name_the_question_already_names():

@@ -53,6 +53,13 @@ class SelectionPolicy:
     same_fact_above: float = 0.80  # and tell the same fact: this similar to the best
 
 
+_FIGURE_TYPES = frozenset({"number", "money", "percentage", "date", "age"})
+
+
+def _is_figure(fact: str) -> bool:
+    return any(c.isdigit() for c in fact)
+
+
 def _answer_text(quote: str) -> str:
     text = _LEADING_CONNECTIVE.sub("", quote)
     return text[:1].upper() + text[1:]
@@ -170,7 +177,7 @@ class ExtractiveAnswerer:
             stated = stated_answers(bank, spans[0].span, expected, standalone)
             if expected == "person":  # "Mr Jacobsen" is the article's Nicholas Lee Jacobsen
                 people = self._people_of(spans[0].span)
-                named = (in_full(name, people) for name in stated.values())
+                named = (in_full(n, people, spans[0].span.text) for n in stated.values())
                 stated = {normalise(name): name for name in named}
             short = short_answer(stated, chosen, spans[0])
         sentences, conflicts = _sentences(chosen, rival, declined, short)
@@ -259,14 +266,15 @@ class ExtractiveAnswerer:
                 best.span.text, other.span.text, list(mine.values()), list(theirs.values())
             ):
                 return other, mine[only_mine[0]], theirs[only_theirs[0]]
-        # The other telling's name may have gone unannotated ("Coventry-born").
-        return self._retold_differently(scored)
+        # The other telling's name may have gone unannotated ("Coventry-born"); a figure
+        # that differs is no rival answer to "who bought it?", nor a name to "how much?".
+        return self._retold_differently(scored, figures=expected in _FIGURE_TYPES)
 
     def _retold_differently(
-        self, scored: Sequence[ScoredSpan]
+        self, scored: Sequence[ScoredSpan], figures: bool | None = None
     ) -> tuple[ScoredSpan, str, str] | None:
-        """Without an asked type: another article's near-identical telling of the best
-        span that states another name or figure in its place."""
+        """Another article's near-identical telling of the best span that states another
+        name or figure in its place (`figures`: only figures, only names; None: either)."""
         bank = self.engine.bank
         best = scored[0]
         for other in scored[1:]:
@@ -280,7 +288,7 @@ class ExtractiveAnswerer:
                 bank.kinds(best.span.rows),
                 bank.kinds(other.span.rows),
             )
-            if differ is not None:
+            if differ is not None and figures in (None, _is_figure(differ[0][0])):
                 return other, " ".join(differ[0]), " ".join(differ[1])
         return None
 

@@ -86,7 +86,11 @@ _RULES_TEXT = {
     # Not an age set by a rule ("to what age would the pension age rise?"): a number.
     "age": [r"\bhow old\b", r"(?<!\bto )\bwhat age\b(?!.*\b(?:pension|retirement) age\b)"],
     "number": [
-        r"\bhow (?:many|much)\b|\bwhat number\b|\bto what age\b|\b(?:pension|retirement) age\b",
+        r"\bhow (?:many|much)\b|\bwhat number\b|\bto what age\b",
+        r"\bwhat (?:is|was|will be|would be) the (?:\w+ )?(?:pension|retirement) age\b",
+        # "How often have Arsenal won the Cup?" counts ("nine times"); "how often will …" is
+        # a frequency, below.
+        r"\bhow often (?:have|has|had|did)\b",
         r"\bhow (?:far|big|tall|high|deep|heavy|fast|large|wide)\b",  # a measure
     ],
     "date": [
@@ -110,7 +114,8 @@ _RULES_TEXT = {
         r"\bwhat (?:was|is|were|are) the reasons?\b",
         r"\bwhat (?:caused|prompted|led to|explains)\b",
         # A purpose asked for: "What is the rule meant to prevent?"
-        r"\b(?:meant|designed|intended|aimed|supposed) to\b",
+        r"\b(?:meant|designed|intended|aimed) to (?:do|achieve|prevent|stop|avoid|encourage"
+        r"|discourage|protect|address|tackle|help|curb|reduce|boost|improve|ensure|deter)\b",
         r"\bwhat (?:was|is|were|are) the (?:aim|purpose|goal|point|motive)\b",
     ],
     "method": [
@@ -196,7 +201,7 @@ def fresh_answers(
             kind in accepted
             and name_words(text) - asked
             and not _asked_person(kind, text, asked, named)
-            and not abbreviates(text, question)
+            and not abbreviates(text, question, kind)
         ):
             found.append(TypedAnswer(kind, text))
     # The asked type first: a person for "who", then what else is accepted.
@@ -213,18 +218,29 @@ def _initials(text: str) -> str:
     return "".join(w[0] for w in words).upper()
 
 
-def abbreviates(text: str, question: str) -> bool:
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|and|for|the)\s+)*[A-Z][\w’'-]*)*")
+
+
+def abbreviates(text: str, question: str, kind: str = "") -> bool:
     """One is the other's acronym: "International Association of Athletics Federations"
-    is the question's "IAAF", "CSO" its "Community Support Officers". Not an answer."""
-    acronyms = set(_ACRONYM.findall(question))
-    if len(text.split()) > 1 and _initials(text) in acronyms:
-        return True
+    is the question's "IAAF", "CSO" its "Community Support Officers". Not an answer. A
+    person's initials are no acronym ("Frank Arnesen" is not "the FA")."""
+    if kind != "person" and len(text.split()) > 1:
+        if _initials(text) in set(_ACRONYM.findall(question)):
+            return True
     match = _ACRONYM.fullmatch(text.strip())
     if not match:
         return False
-    # Runs of capitalised words of the question: "until Sunday" is not "US".
-    runs = re.split(r"\b(?![A-Z])[\w’'-]+\b(?<!\bof)(?<!\band)(?<!\bfor)(?<!\bthe)", question)
-    return any(match.group(1) in _initials(run) for run in runs)
+    # A whole run of capitalised words, its question word aside: "Community Support
+    # Officers"; not a part of one ("Unionist Kenneth" in "Ulster Unionist Kenneth
+    # Maginnis"), nor of lower-case words ("until Sunday").
+    for run in _CAPITALISED_RUN.findall(question):
+        words = run.split()
+        if words and words[0].lower() in _WH:
+            words = words[1:]
+        if words and _initials(" ".join(words)) == match.group(1):
+            return True
+    return False
 
 
 def _asked_person(
@@ -263,7 +279,9 @@ def name_words(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=4096)  # asked for every candidate span of a question
 def _question_names(question: str) -> frozenset[str]:
-    return frozenset(fold(w) for group in distinctive_words(question) for w in group)
+    """Names the question gives as one word ("Ozzy"): a first name there may be someone's
+    whole name; in "Michael Howard" it is not ("Michael Ancram" is another man)."""
+    return frozenset(fold(g[0]) for g in distinctive_words(question) if len(g) == 1)
 
 
 def _ordered_name_words(text: str) -> list[str]:
@@ -271,18 +289,31 @@ def _ordered_name_words(text: str) -> list[str]:
     return [w for w in _NAME_WORD.findall(folded) if w not in _TITLES]
 
 
-def in_full(name: str, people: Sequence[str]) -> str:
+_FEMALE_TITLE = r"\b(?:Mrs|Ms|Miss|Lady|Dame)\.?\s+"
+
+
+def _surname_token(name: str) -> str:
+    """The last word of a name as written, folded: "Zeta-Jones" stays one word."""
+    tokens = fold(_POSSESSIVE_S.sub("", name)).split()
+    return tokens[-1] if tokens else ""
+
+
+def in_full(name: str, people: Sequence[str], context: str = "") -> str:
     """A person named by surname alone ("Mr Jacobsen") as `people` (the persons their
     article names) name them in full ("Nicholas Lee Jacobsen"), when they name exactly one
-    such person: with "Tony Blair" and "Cherie Blair" in the article, "Mrs Blair" stays."""
-    words = _ordered_name_words(name)
-    if len(words) != 1:
+    such person: with "Tony Blair" and "Cherie Blair" in the article, "Mrs Blair" stays.
+    Nor when `context` (the sentence) calls them Mrs, Ms, Miss, Lady or Dame: a woman is
+    often named by her husband's surname, and he in full ("Tony Blair")."""
+    if len(_ordered_name_words(name)) != 1:
+        return name
+    surname = _surname_token(name)
+    if re.search(_FEMALE_TITLE + re.escape(name.split()[-1]) + r"\b", f"{name} {context}"):
         return name
     full = {
         tuple(_ordered_name_words(person)): _POSSESSIVE_S.sub("", person).strip()
         for person in people
     }
-    matches = {k: v for k, v in full.items() if len(k) > 1 and k[-1] == words[0]}
+    matches = {k: v for k, v in full.items() if len(k) > 1 and _surname_token(v) == surname}
     # One person however often named; "Nicholas Jacobsen" is "Nicholas Lee Jacobsen" too.
     if len({(k[0], k[-1]) for k in matches}) != 1:
         return name

@@ -57,7 +57,7 @@ def token_problem(authorization: str | None, token: SecretStr | None) -> RagErro
     return None
 
 
-def require_token(request: Request) -> None:
+async def require_token(request: Request) -> None:
     """Document changes need RAG_API_TOKEN set, and `Authorization: Bearer <token>`."""
     token = get_services(request).settings.api_token
     problem = token_problem(request.headers.get("authorization"), token)

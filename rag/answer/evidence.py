@@ -14,7 +14,7 @@ type and the question's names, `constraints` those tied to what is asked (why/ho
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -88,6 +88,18 @@ def stated_answers(
     "who", not what is merely accepted."""
     answers = typed_answers(bank, span, expected, question)
     return {a.key: a.text for a in answers if a.type == expected}
+
+
+def _first_within(
+    spans: Sequence[ScoredSpan], margin: float, wanted: Callable[[ScoredSpan], bool]
+) -> list[ScoredSpan]:
+    """The `wanted` spans scoring within `margin` of the best, then the others, each in
+    their order."""
+    if not spans:
+        return []
+    floor = margin * spans[0].score
+    first = [s for s in spans if s.score >= floor and wanted(s)]
+    return [*first, *(s for s in spans if s not in first)]
 
 
 class EvidenceEngine:
@@ -277,26 +289,18 @@ class EvidenceEngine:
     ) -> list[ScoredSpan]:
         """ "Which newspaper …?": spans that state a newspaper's name, scoring within
         KIND_MARGIN of the best, before those that state only a person."""
-        if not spans:
-            return []
-        floor = KIND_MARGIN * spans[0].score
-        first = [
-            s
-            for s in spans
-            if s.score >= floor and stated_answers(self.bank, s.span, expected, question)
-        ]
-        return [*first, *(s for s in spans if s not in first)]
+
+        def states_kind(span: ScoredSpan) -> bool:
+            return bool(stated_answers(self.bank, span.span, expected, question))
+
+        return _first_within(spans, KIND_MARGIN, states_kind)
 
     def _explaining_first(
         self, spans: Sequence[ScoredSpan], expected: str | None
     ) -> list[ScoredSpan]:
         """Why/how: spans that give a reason or method, scoring within EXPLAIN_MARGIN of
         the best, before those that only restate what happened."""
-        if not spans:
-            return []
-        floor = EXPLAIN_MARGIN * spans[0].score
-        first = [s for s in spans if s.score >= floor and explains(expected, s.span.text)]
-        return [*first, *(s for s in spans if s not in first)]
+        return _first_within(spans, EXPLAIN_MARGIN, lambda s: explains(expected, s.span.text))
 
     def _answers(
         self,
@@ -338,17 +342,13 @@ class EvidenceEngine:
         """For each wanted needle, the first live row of the span's article whose plain
         text holds it (-1: the title); needles found nowhere are left out."""
         bank = self.bank
-        start = end = span.refs[0].row
-        while start > 0 and bank.refs[start - 1].document_id == span.document_id:
-            start -= 1
-        while end + 1 < len(bank.refs) and bank.refs[end + 1].document_id == span.document_id:
-            end += 1
+        rows = bank.document_rows(span.refs[0].row)
         texts = [(-1, plain(bank.store.documents[span.document_id].label))]
         # Not an earlier, removed copy of the same article; plain() is cached across questions.
-        texts += [(r, plain(bank.refs[r].text)) for r in range(start, end + 1) if bank.live[r]]
+        texts += [(r, plain(bank.refs[r].text)) for r in rows if bank.live[r]]
         first: dict[str, int] = {}
         for needle in wanted:
-            first[needle] = next((r for r, text in texts if needle in text), end + 1)
+            first[needle] = next((r for r, text in texts if needle in text), rows.stop)
         return first
 
     def checks_type(self, question: str) -> bool:

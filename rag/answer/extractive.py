@@ -295,14 +295,9 @@ class ExtractiveAnswerer:
     def _people_of(self, span: CandidateSpan) -> list[str]:
         """The persons the span's article names."""
         bank = self.engine.bank
-        start = end = span.refs[0].row
-        while start > 0 and bank.refs[start - 1].document_id == span.document_id:
-            start -= 1
-        while end + 1 < len(bank.refs) and bank.refs[end + 1].document_id == span.document_id:
-            end += 1
         return [
             text
-            for row in range(start, end + 1)
+            for row in bank.document_rows(span.refs[0].row)
             if bank.live[row]
             for kind, text in bank.entities[row]
             if kind == "person"

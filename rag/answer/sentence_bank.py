@@ -85,6 +85,16 @@ class SentenceBank:
         first = self.store.first_sentence_row(passage_row)
         return self.refs[first : first + len(self.store.passages[passage_row].sentences)]
 
+    def document_rows(self, row: int) -> range:
+        """The rows of the article sentence `row` belongs to (one contiguous run)."""
+        document = self.refs[row].document_id
+        start = end = row
+        while start > 0 and self.refs[start - 1].document_id == document:
+            start -= 1
+        while end + 1 < len(self.refs) and self.refs[end + 1].document_id == document:
+            end += 1
+        return range(start, end + 1)
+
     def weight(self, term: str) -> float:
         """idf of a term over the bank's sentences (a term never used weighs the most)."""
         return math.log(1 + self._sentences / max(self.frequency.get(term, 1), 1))

@@ -20,7 +20,7 @@ from rag.answer.typed import (
     same_telling_but,
 )
 from rag.config import Settings
-from rag.ingest.entities import SpacyAnnotator, whole_amount
+from rag.ingest.entities import SpacyAnnotator, ner_pipeline, whole_amount
 from rag.ingest.loaders import document_from_text
 from rag.services import Services
 from rag.types import DocumentMeta
@@ -297,6 +297,29 @@ def test_amounts_keep_their_currency_and_multiplier():
     assert found[0]["£6m"] == "money"
     assert found[1]["300m euros"] == "money" and found[1]["£200m"] == "money"
     assert found[1]["2 million"] == "number"
+
+
+def test_ner_alone_finds_the_entities_of_the_whole_pipeline():
+    """The annotator loads `ner` without the components it does not need (the shared
+    `tok2vec` among them): over the seeds it must find what the full pipeline finds."""
+    import spacy
+
+    from rag.ingest.entities import PIPELINE
+
+    texts = [
+        p for seed in sorted(SEEDS.glob("*.txt")) for p in seed.read_text("utf-8").split("\n\n")
+    ]
+    texts = [t for t in texts if t.strip()]
+    full = spacy.load(PIPELINE)
+    expected = [
+        [(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in full.pipe(texts)
+    ]
+    ner_alone = ner_pipeline()
+    assert ner_alone.pipe_names == ["ner"]
+    found = [
+        [(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in ner_alone.pipe(texts)
+    ]
+    assert sum(map(len, expected)) > 100 and found == expected
 
 
 def test_widening_an_amount_is_idempotent_and_leaves_other_spans_alone():

@@ -16,6 +16,7 @@ from rag.answer.typed import (
     expected_answer,
     fresh_answers,
     in_full,
+    measures,
     names_kind,
     same_telling_but,
 )
@@ -66,10 +67,23 @@ ADVISER = "What is the name of Prime Minister Sudani's national security adviser
         ("How often have Arsenal won the FA Cup?", "number"),
         ("What was the company supposed to deliver?", None),
         ("What is the stadium designed to hold?", None),
+        ("From what distance did he score?", "measure"),
+        ("Over what range does the radio work?", "measure"),
+        ("What range of products does it sell?", None),
+        ("By what margin did Labour win?", "number"),
     ],
 )
 def test_the_question_says_what_kind_of_answer_it_wants(question, expected):
     assert expected_answer(question) == expected
+
+
+def test_a_measure_is_a_number_with_its_unit():
+    text = "Three goals came before his 20-yard drive; the radio works up to 10 metres."
+    spans = [("number", "Three"), ("number", "20"), ("number", "10 metres"), ("date", "2004")]
+    assert measures(spans, text) == ["20-yard", "10 metres"]
+    answers = fresh_answers(spans, "measure", "From what distance did he score?", text)
+    assert [a.text for a in answers] == ["20-yard", "10 metres"]
+    assert measures([("number", "three")], "He scored three goals.") == []
 
 
 def test_a_name_already_in_the_question_is_not_its_answer():

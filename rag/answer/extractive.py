@@ -53,7 +53,7 @@ class SelectionPolicy:
     same_fact_above: float = 0.80  # and tell the same fact: this similar to the best
 
 
-_FIGURE_TYPES = frozenset({"number", "money", "percentage", "date", "age"})
+_FIGURE_TYPES = frozenset({"number", "money", "percentage", "date", "age", "measure"})
 
 
 def _is_figure(fact: str) -> bool:

@@ -82,6 +82,7 @@ _WANTED = {
     "money": "an amount of money",
     "percentage": "a percentage",
     "age": "an age",
+    "measure": "a measurement with its unit",
 }
 
 

@@ -17,7 +17,7 @@ from rag.text.tokens import fold
 
 # Answer types that are spans of text, checkable against the index's annotations.
 ENTITY_TYPES = frozenset(
-    {"person", "organisation", "place", "date", "number", "money", "percentage", "age"}
+    {"person", "organisation", "place", "date", "number", "money", "percentage", "age", "measure"}
 )
 # Which annotation types satisfy each expected type ("who bought X?" may be a firm).
 ACCEPTS = {
@@ -27,6 +27,7 @@ ACCEPTS = {
     "date": frozenset({"date"}),
     "number": frozenset({"number", "money", "percentage", "date"}),
     "money": frozenset({"money", "number"}),
+    "measure": frozenset({"number"}),  # with a unit: see `measures`
     # "By how much will taxes be cut?" is answered in euros as often as in per cent.
     "percentage": frozenset({"percentage", "number", "money"}),
 }
@@ -85,13 +86,20 @@ _RULES_TEXT = {
     ],
     # Not an age set by a rule ("to what age would the pension age rise?"): a number.
     "age": [r"\bhow old\b", r"(?<!\bto )\bwhat age\b(?!.*\b(?:pension|retirement) age\b)"],
+    # A measure asked for by its name: "from what distance", "over what range" (not "what
+    # range of products", a set).
+    "measure": [
+        r"\b(?:what|which) (?:\w+ )?(?:distance|range|height|length|speed|weight|temperature"
+        r"|depth|altitude)\b(?!\s+of\b)"
+    ],
     "number": [
         r"\bhow (?:many|much)\b|\bwhat number\b|\bto what age\b",
         r"\bwhat (?:is|was|will be|would be) the (?:\w+ )?(?:pension|retirement) age\b",
         # "How often have Arsenal won the Cup?" counts ("nine times"); "how often will …" is
         # a frequency, below.
         r"\bhow often (?:have|has|had|did)\b",
-        r"\bhow (?:far|big|tall|high|deep|heavy|fast|large|wide)\b",  # a measure
+        r"\bhow (?:far|big|tall|high|deep|heavy|fast|large|wide)\b",  # a measure, or a rise
+        r"\b(?:what|which|by what) (?:\w+ )?margin\b",
     ],
     "date": [
         # "when" asks for a date unless another wh-word comes first: in "What was the
@@ -190,6 +198,8 @@ def fresh_answers(
     not already in the question (the question's own names are not its answer)."""
     if expected == "age":
         return [TypedAnswer("age", m.group()) for m in _AGE.finditer(text)]
+    if expected == "measure":
+        return [TypedAnswer("measure", m) for m in measures(spans, text)]
     accepted = ACCEPTS.get(expected, frozenset())
     if expected == "person" and _ROLE.search(question):
         accepted = frozenset({"person"})  # "who heads X?" is answered by a person
@@ -318,6 +328,31 @@ def in_full(name: str, people: Sequence[str], context: str = "") -> str:
     if len({(k[0], k[-1]) for k in matches}) != 1:
         return name
     return max(matches.values(), key=len)
+
+
+# Units of a measure, after its number ("10 metres", "a 20-yard drive", "300mph").
+_UNIT = (
+    r"(?:(?:kilo|centi|milli)?met(?:re|er)s?|km|cm|mm|miles?|yards?|yds|feet|foot|ft|inch(?:es)?"
+    r"|kilo(?:gram)?s?|kg|grams?|tonnes?|tons?|lbs?|stones?|mph|kph|km/h|knots|degrees?|°[CF]?"
+    r"|litres?|liters?|gallons?|barrels?|acres?|hectares?|sq(?:uare)?\s+\w+|cubic\s+\w+"
+    r"|(?:kilo|mega|giga|tera)?(?:bytes?|bits?)|[kmgt]b|[kmg]bps|(?:k|m|g)?hz|(?:kilo|mega|giga)?watts?"
+    r"|[kmg]w|volts?|decibels?|light[- ]years?|storeys?)"
+)
+
+
+def measures(spans: Sequence[tuple[str, str]], text: str) -> list[str]:
+    """The numbers of `text` (its typed `spans`) that state a measure, each with its unit
+    as written ("10 metres", "20-yard"); a bare count ("three goals") is none."""
+    found = []
+    for kind, number in spans:
+        if kind != "number":
+            continue
+        with_unit = re.search(rf"{re.escape(number)}(?:\s*-\s*|\s*)(?:{_UNIT})\b", text, re.I)
+        if re.search(rf"\b{_UNIT}$", number, re.I):
+            found.append(number)
+        elif with_unit:
+            found.append(with_unit.group())
+    return list(dict.fromkeys(found))
 
 
 def ages(text: str) -> list[str]:

@@ -151,6 +151,19 @@ def test_who_leads_is_answered_by_someone_in_a_role_and_money_by_a_currency():
     assert tied(how_long, "date", "It must be built within two years.", [("date", "two years")], [])
 
 
+def test_a_role_held_before_does_not_answer_who_holds_it():
+    trump = "It could benefit former President Donald J. Trump in his re-election campaign."
+    answers = [("person", "Donald J. Trump")]
+    assert not tied("Who is the US president?", "person", trump, answers, [])
+    assert tied("Who was the US president?", "person", trump, answers, [])
+    assert tied("Who is the US president?", "person", "said President Joe Biden.", answers, [])
+    banker = "said chief executive John Smith, a former banker."
+    assert tied("Who runs the bank?", "person", banker, [("person", "John Smith")], [])
+    assert not tied(
+        "Who runs the bank?", "person", "its ex-chief executive John Smith", answers, []
+    )
+
+
 @pytest.fixture
 def services(tmp_path, index_dir, embedder) -> Services:
     settings = Settings(index_dir=index_dir, seeds_dir=SEEDS)

@@ -128,11 +128,21 @@ def _role_words(text: str) -> set[str]:
     return words | {w[:-1] for w in words if w.endswith("s")}  # "ministers", "chairs"
 
 
+# A role someone held and holds no more: "former President Donald Trump" does not answer
+# "who is the president?".
+_PAST = r"(?:former|ex|late|then|one-time|erstwhile|previous)"
+_PAST_ROLE = re.compile(rf"\b{_PAST}[\s-]+(?:[\w.]+\s+)?({'|'.join(_LEADING | _OFFICES)})\b", re.I)
+_ASKS_PAST = re.compile(rf"\b{_PAST}\b|\b(?:was|were|did|had)\b", re.I)
+
+
 def names_role(question: str, text: str) -> bool:
     """The text names someone in the role the question asks about: any leading role for
-    a question about leading, the same office for one about an office. True when the
+    a question about leading, the same office for one about an office; not a role held
+    before ("former chairman") when the question asks who holds it. True when the
     question names no role."""
     asked = _role_words(question)
+    if not _ASKS_PAST.search(question):
+        text = _PAST_ROLE.sub(" ", text)
     said = _role_words(text)
     offices = asked & _OFFICES
     if offices:

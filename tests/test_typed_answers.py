@@ -156,11 +156,60 @@ def test_a_role_held_before_does_not_answer_who_holds_it():
     answers = [("person", "Donald J. Trump")]
     assert not tied("Who is the US president?", "person", trump, answers, [])
     assert tied("Who was the US president?", "person", trump, answers, [])
-    assert tied("Who is the US president?", "person", "said President Joe Biden.", answers, [])
+    biden = [("person", "Joe Biden")]
+    assert tied("Who is the US president?", "person", "said President Joe Biden.", biden, [])
     banker = "said chief executive John Smith, a former banker."
     assert tied("Who runs the bank?", "person", banker, [("person", "John Smith")], [])
     assert not tied(
         "Who runs the bank?", "person", "its ex-chief executive John Smith", answers, []
+    )
+
+
+def test_a_role_must_be_the_asked_one_and_held_by_the_answer():
+    zebari = (
+        "Hoshyar Zebari, a long-time Kurdish opposition figure with the KDP, who became "
+        "Iraq’s first post-Saddam Foreign Minister and then Deputy Prime Minister and "
+        "Finance Minister, has issued similar warnings."
+    )
+    places = ["Kurdish", "Iraq’s", "Saddam"]
+    answers = [("person", "Hoshyar Zebari")]
+    # Another country's office, however near: Iraq's foreign minister is not Iran's.
+    assert not tied("Who is Iran's foreign minister?", "person", zebari, answers, [], "", places)
+    assert tied("Who was Iraq's foreign minister?", "person", zebari, answers, [], "", places)
+    # Another office of the same country: not the foreign minister.
+    assert not tied(
+        "Who is the foreign minister?",
+        "person",
+        "Finance Minister Jon Doe said.",
+        [("person", "Jon Doe")],
+        [],
+    )
+    assert not tied(
+        "Who is the US president?",
+        "person",
+        "Iran’s ally, Syrian President Bashar al-Assad, in Syria’s civil war.",
+        [("person", "Bashar al-Assad")],
+        [],
+        "",
+        ["Iran’s", "Syrian", "Syria’s"],
+    )
+    # The role is named, but not as the answer's: the prime minister is not Sullivan.
+    pressed = "Sullivan and Blinken pressed the Iraqi prime minister to stop the attacks."
+    people = [("person", "Sullivan"), ("person", "Blinken")]
+    assert not tied("Who is the Iraqi prime minister?", "person", pressed, people, [])
+    spoke = "Sullivan spoke to Iraqi Prime Minister Mohammed Shia al-Sudani on Sunday."
+    sudani = [("person", "Mohammed Shia al-Sudani")]
+    assert tied("Who is the Iraqi prime minister?", "person", spoke, sudani, [], "", ["Iraqi"])
+    said = "said Simon Jones, the Labs' managing director."
+    assert tied("Who runs the lab?", "person", said, [("person", "Simon Jones")], [])
+    # A role the question gives with a name is not the one it asks about.
+    official = "Which White House official spoke to Prime Minister al-Sudani on Sunday?"
+    assert tied(official, "person", spoke, [("person", "Sullivan")], [])
+    # Stated in the sentence before, of someone not yet named: the span's person.
+    leigh = "Committee chairman Edward Leigh was giving his reaction."
+    before = "A senior Tory MP has criticised Defra."
+    assert tied(
+        "Which Tory MP criticised Defra?", "person", leigh, [("person", "Edward Leigh")], [], before
     )
 
 
@@ -378,6 +427,17 @@ def test_no_short_answer_for_a_reason_or_when_the_quote_names_several(services):
     leader = services.answerer().answer("Who was Kata'ib Hizbollah's first leader?")
     # The quote names the leader by two names and Saddam Hussein: it tells, not a lead.
     assert not leader.abstained and all(s.role == "statement" for s in leader.sentences)
+
+
+def test_who_holds_a_role_is_the_one_named_in_it_and_no_other_country_s(services):
+    answerer = services.answerer()
+    premier = answerer.answer("Who is the Iraqi prime minister?")
+    # "Jake Sullivan spoke to Iraqi Prime Minister Mohammed Shia al-Sudani": not Sullivan.
+    assert premier.sentences[0].role == "short_answer"
+    assert premier.sentences[0].text == "Mohammed Shia al-Sudani"
+    # The seeds name Iraq's foreign minister and Syria's president, not these.
+    assert answerer.answer("Who is Iran's foreign minister?").abstained
+    assert answerer.answer("Who is the US president?").abstained
 
 
 def test_a_short_telling_that_differs_only_in_its_answer_is_the_same_fact():

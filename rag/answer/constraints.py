@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from rag.answer.questions import FRAME_WORDS
+from rag.answer.typed import distinctive_words, needles, plain
 from rag.text.tokens import STOPWORDS, fold
 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\w*|[^\w\s]")
@@ -118,36 +119,190 @@ _LEADING = frozenset(
 _OFFICES = frozenset(
     """governor ambassador minister secretary chancellor bishop mayor spokesman spokeswoman
     spokesperson commissioner judge mp senator commander editor founder owner captain coach
-    presenter producer treasurer""".split()
+    presenter producer treasurer adviser advisor lawyer solicitor barrister envoy""".split()
 )
 _ROLE_WORD = re.compile(r"[a-z]+")
 
 
 def _role_words(text: str) -> set[str]:
     words = set(_ROLE_WORD.findall(fold(text)))
-    return words | {w[:-1] for w in words if w.endswith("s")}  # "ministers", "chairs"
+    words |= {w[:-1] for w in words if w.endswith("s")}  # "ministers", "chairs"
+    return words | {"adviser", "advisor"} if words & {"adviser", "advisor"} else words
 
 
 # A role someone held and holds no more: "former President Donald Trump" does not answer
 # "who is the president?".
 _PAST = r"(?:former|ex|late|then|one-time|erstwhile|previous)"
-_PAST_ROLE = re.compile(rf"\b{_PAST}[\s-]+(?:[\w.]+\s+)?({'|'.join(_LEADING | _OFFICES)})\b", re.I)
+_ROLES = "|".join(sorted(_LEADING | _OFFICES))
+_PAST_ROLE = re.compile(rf"\b{_PAST}[\s-]+(?:[\w.]+\s+)?({_ROLES})\b", re.I)
+# Someone's role ("his lawyer", "their manager"): mentioned, not who the next sentence names.
+_OWNED_ROLE = re.compile(rf"\b(?:his|her|its|their|whose)\s+(?:\w+\s+)?(?:{_ROLES})s?\b", re.I)
+_ROLE_IN_TEXT = re.compile(rf"\b(?:{_ROLES})s?\b", re.I)
+# An office and the word before it: "foreign minister", "prime minister".
+_OFFICE_NAMES = "|".join(sorted(_OFFICES))
+# Leading roles that stand as a title before a name ("Chairman Mao"); not the verbs
+# ("heads Standard Trust Bank").
+_TITLED_LEADING = (
+    "chairman|chairwoman|chairperson|leader|boss|chief|executive|director|president|manager|ceo"
+)
+_OFFICE_ASKED = re.compile(rf"\b([a-z]+)\s+({_OFFICE_NAMES})\b")
+_OFFICE_SAID = re.compile(rf"\b([\w’'-]+)\s+({_OFFICE_NAMES})s?\b", re.I)
 _ASKS_PAST = re.compile(rf"\b{_PAST}\b|\b(?:was|were|did|had)\b", re.I)
 
 
-def names_role(question: str, text: str) -> bool:
-    """The text names someone in the role the question asks about: any leading role for
-    a question about leading, the same office for one about an office; not a role held
-    before ("former chairman") when the question asks who holds it. True when the
-    question names no role."""
-    asked = _role_words(question)
+# Words before a role that may say whose it is ("Iraq's first post-Saddam Foreign
+# Minister"): up to this many, within the clause.
+QUALIFIER_WORDS = 5
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]\"“”–—]")
+
+
+def _others_roles_removed(question: str, text: str, places: Sequence[str]) -> str:
+    """The text without the role words that a place or people the question does not name
+    qualifies: for "who is Iran's foreign minister?", "Iraq's Foreign Minister" and
+    "Syrian President" are others' offices. `places`: the text's places and peoples (its
+    annotated spans)."""
+    asked = distinctive_words(question)
+    if not places or not asked:
+        return text
+    wanted = needles(asked)
+    foreign = [
+        key
+        for key in (plain(p).rstrip() for p in places)
+        if key.strip() and not any(n in key for n in wanted)
+    ]
+    if not foreign:
+        return text
+
+    def unless_ours(match: re.Match[str]) -> str:
+        clause = _CLAUSE_BREAK.split(text[: match.start()])[-1]
+        window = plain(" ".join(clause.split()[-QUALIFIER_WORDS:]))
+        if any(n in window for n in wanted) or not any(key in window for key in foreign):
+            return match.group()  # "Iraq's first post-Saddam Foreign Minister" is Iraq's
+        return " "
+
+    return _ROLE_IN_TEXT.sub(unless_ours, text)
+
+
+def _other_offices_removed(question: str, text: str) -> str:
+    """The text without offices other than the asked one: for "who is the foreign
+    minister?", "Finance Minister" and "Prime Minister" are other offices."""
+    asked = {}
+    for match in _OFFICE_ASKED.finditer(question):
+        office, kind = fold(match.group(2)), fold(match.group(1))
+        if kind not in STOPWORDS and office in _OFFICES:
+            asked[office] = kind
+    if not asked:
+        return text
+
+    def unless_asked(match: re.Match[str]) -> str:
+        office = fold(match.group(2)).removesuffix("s")
+        kind = asked.get(office)
+        return match.group() if kind is None or fold(match.group(1)) == kind else " "
+
+    return _OFFICE_SAID.sub(unless_asked, text)
+
+
+def _asked_roles_only(question: str, text: str, places: Sequence[str]) -> str:
+    """The text without the role words that are not the asked role: held before ("former
+    chairman") when the question asks who holds it, another country's or body's, another
+    office."""
     if not _ASKS_PAST.search(question):
         text = _PAST_ROLE.sub(" ", text)
-    said = _role_words(text)
+    return _other_offices_removed(question, _others_roles_removed(question, text, places))
+
+
+def _wanted_roles(question: str) -> frozenset[str]:
+    """The role words that answer the question's role: the same office for one about an
+    office, any leading role for one about leading; none when it names no role."""
+    asked = _role_words(question)
     offices = asked & _OFFICES
-    if offices:
-        return bool(offices & said)
-    return not asked & _LEADING or bool(said & _LEADING)
+    return frozenset(offices) if offices else _LEADING if asked & _LEADING else frozenset()
+
+
+# A role the question gives with its holder's name ("spoke to Prime Minister al-Sudani")
+# is not the role it asks about.
+_NAMED_ROLE = re.compile(
+    rf"\b(?:{_OFFICE_NAMES}|{_TITLED_LEADING})s?\s+"
+    r"(?=(?:(?:al|el|ad|bin|ibn|de|van|von|da|di|du|le|la)[-\s])?(?-i:[A-Z]))",
+    re.I,
+)
+
+
+def names_role(question: str, text: str, places: Sequence[str] = ()) -> bool:
+    """The text names someone in the role the question asks about (see `_wanted_roles`
+    and `_asked_roles_only`; `places`: the text's places and peoples). True when the
+    question names no role."""
+    wanted = _wanted_roles(question)
+    return not wanted or bool(wanted & _role_words(_asked_roles_only(question, text, places)))
+
+
+# Someone named right after their role ("Prime Minister Mohammed al-Sudani", "the chief
+# executive, Alan Lovell"), a few words that qualify the role between ("Bishop of Durham,
+# the Rt Rev Dr"), none that starts another clause ("the minister said Smith"); or right
+# before it, set off ("Lord Faulkner, who chaired it", "Simon Jones, the Labs' managing
+# director", "Smith is the chairman").
+_ROLE_THEN_NAME = re.compile(
+    r"^[\s,—–-]*(?:(?!(?:said|says|told|met|and|but|to|with|by|from|in|on|that|who|which)\b)"
+    r"[\w’'.-]+[\s,—–-]+){0,6}$",
+    re.I,
+)
+_NAME_THEN_ROLE = re.compile(
+    r"^(?:\s*[,(–—]|\s+(?:is|was|has been|became|becomes|remains|as)\s)[^.;:!?]*$"
+)
+APPOSITION_WORDS = 16
+# A capitalised word right before the found name, no title: the name is longer than the
+# annotated span ("Jamal Ja'far Muhammad Ali al Ibrahim" found as "Muhammad Ali al Ibrahim").
+_NAME_GOES_ON = re.compile(
+    r"(?<![\w’'.-])(?!(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Rev|Revd|Rt|Hon|Prof|St)\b)"
+    r"(?-i:[A-Z])[\w’'.-]*\s+$"
+)
+
+
+def holds_role(
+    question: str,
+    text: str,
+    people: Sequence[str],
+    before: str = "",
+    places: Sequence[str] = (),
+    *,
+    beside: bool = False,
+) -> bool:
+    """One of `people` is named in the text in the role the question asks about, beside
+    it: "Sullivan and Blinken pressed the Iraqi prime minister" names the prime minister
+    but not as either of them. A role only stated in the sentence before ("A Tory MP has
+    criticised…" before "Mr Smith said…") is the span's person's, unless `beside` (the
+    role must be named beside them). True when the question names no role."""
+    if not names_role(question, f"{before} {text}", places):
+        return False
+    wanted = _wanted_roles(_NAMED_ROLE.sub(" ", question))
+    if not wanted:
+        return True
+    cleaned = _asked_roles_only(question, text, places)
+    roles = [m for m in _ROLE_IN_TEXT.finditer(cleaned) if _role_words(m.group()) & wanted]
+    if not roles:  # stated in the sentence before, see above; not "through his lawyer"
+        said_before = _role_words(_OWNED_ROLE.sub(" ", _asked_roles_only(question, before, places)))
+        return not beside and bool(wanted & said_before)
+    return any(
+        _in_role(cleaned, found, role, whole_name=beside)
+        for person in people
+        for found in re.finditer(re.escape(person), cleaned)
+        for role in roles
+    )
+
+
+def _in_role(text: str, name: re.Match[str], role: re.Match[str], *, whole_name: bool) -> bool:
+    """Is `name` given in `role`, right after it or set off right before it? `whole_name`:
+    not when the name goes on before the found one (a short answer would cut it)."""
+    if role.end() <= name.start():
+        between = text[role.end() : name.start()]
+        cut = whole_name and _NAME_GOES_ON.search(between)
+        return bool(_ROLE_THEN_NAME.match(between)) and not cut
+    between = text[name.end() : role.start()]
+    return (
+        role.start() >= name.end()
+        and len(between.split()) <= APPOSITION_WORDS
+        and bool(_NAME_THEN_ROLE.match(between))
+    )
 
 
 # --- "how long": a duration, not a day -----------------------------------------------------
@@ -190,6 +345,7 @@ def tied(
     answers: Sequence[tuple[str, str]],
     names: Sequence[Sequence[str]],
     before: str = "",
+    places: Sequence[str] = (),
 ) -> bool:
     """Is the asked thing of the span's typed answers (`answers`: type, text) tied to what
     the question asks about? `names` are the question's name groups (typed.distinctive_words),
@@ -204,5 +360,5 @@ def tied(
     if expected == "number":
         return counts(text, counted_words(question))
     if expected == "person":
-        return names_role(question, f"{before} {text}")
+        return holds_role(question, text, [a for _, a in answers], before, places)
     return True

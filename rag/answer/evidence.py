@@ -21,7 +21,7 @@ import numpy as np
 
 from rag.answer.abstain import AbstentionPolicy, abstention_reason
 from rag.answer.cite import citation, source_passages
-from rag.answer.constraints import tied
+from rag.answer.constraints import holds_role, tied
 from rag.answer.corroborate import CorroborationPolicy
 from rag.answer.followup import Standalone, contextualize
 from rag.answer.questions import classify, content_terms
@@ -47,6 +47,8 @@ from rag.text.tokens import lexical_tokens
 from rag.wire.answers import Citation, SourcePassage, Turn
 
 EXPLAIN_MARGIN = 0.8  # share of the best score within which a reason beats a restatement
+# Annotated kinds that say whose a role is ("Iraq's", "Syrian", "US").
+_QUALIFIERS = frozenset({"place", "group"})
 KIND_MARGIN = 0.8  # share of the best score within which the named kind beats an accepted one
 RECENCY_MARGIN = 0.15  # score distance within which a newer article's answer comes first
 
@@ -87,7 +89,28 @@ def stated_answers(
     """The span's answers of the asked type itself (key -> text as written): a person for
     "who", not what is merely accepted."""
     answers = typed_answers(bank, span, expected, question)
-    return {a.key: a.text for a in answers if a.type == expected}
+    stated = {a.key: a.text for a in answers if a.type == expected}
+    if expected == "person" and len(stated) > 1:
+        # "Who is the Iraqi prime minister?": of "Sullivan spoke to Iraqi Prime Minister
+        # al-Sudani", the one named in the asked role, when one is.
+        before, places = role_context(bank, span)
+        holders = {
+            key: name
+            for key, name in stated.items()
+            if holds_role(question, span.text, [name], before, places, beside=True)
+        }
+        return holders or stated
+    return stated
+
+
+def role_context(bank: SentenceBank, span: CandidateSpan) -> tuple[str, list[str]]:
+    """What says whose a role in the span is: the sentence before it in its article, and
+    the places and peoples of both."""
+    row = span.refs[0].row - 1
+    same = row >= 0 and bank.refs[row].document_id == span.document_id
+    rows = [row, *span.rows] if same else span.rows
+    places = [t for r in rows for kind, t in bank.entities[r] if kind in _QUALIFIERS]
+    return (bank.refs[row].text if same else ""), places
 
 
 def _first_within(
@@ -313,11 +336,9 @@ class EvidenceEngine:
         answers = typed_answers(self.bank, span, expected, question)
         if not answers:
             return False
-        row = span.refs[0].row - 1
-        same = row >= 0 and self.bank.refs[row].document_id == span.document_id
-        before = self.bank.refs[row].text if same else ""
+        before, places = role_context(self.bank, span)
         typed = [(a.type, a.text) for a in answers]
-        return tied(question, expected, span.text, typed, required, before)
+        return tied(question, expected, span.text, typed, required, before, places)
 
     def _says(
         self,

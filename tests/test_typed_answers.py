@@ -9,6 +9,7 @@ import json
 import pytest
 
 from rag.answer.constraints import counted_words, counts, states_age_of, tied
+from rag.answer.countries import is_country
 from rag.answer.reasons import explains
 from rag.answer.typed import (
     abbreviates,
@@ -75,6 +76,19 @@ ADVISER = "What is the name of Prime Minister Sudani's national security adviser
 )
 def test_the_question_says_what_kind_of_answer_it_wants(question, expected):
     assert expected_answer(question) == expected
+
+
+def test_no_country_or_firm_answers_which_city_or_constituency():
+    assert is_country("Poland") and is_country("the UK") and is_country("U.S.")
+    assert is_country("Iran") and is_country("South Korea") and is_country("Europe")
+    assert not is_country("Warsaw") and not is_country("Ealing North")
+    # spaCy's small model often tags a town as an organisation ("Coventry-born"): kept.
+    spans = [("place", "Poland"), ("organisation", "Coventry"), ("place", "Warsaw")]
+    city = "Which Polish city is the band from?"
+    assert [a.text for a in fresh_answers(spans, "place", city)] == ["Warsaw", "Coventry"]
+    # A country may answer "where".
+    where = [a.text for a in fresh_answers(spans, "place", "Where is the band from?")]
+    assert where == ["Poland", "Warsaw", "Coventry"]
 
 
 def test_a_measure_is_a_number_with_its_unit():

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.answer.countries import is_country
 from rag.text.tokens import fold
 
 # Answer types that are spans of text, checkable against the index's annotations.
@@ -144,6 +145,15 @@ _NAMED_KINDS = {
 }
 
 
+# A place of a kind smaller than a country: no country answers "which city?".
+_BELOW_COUNTRY = re.compile(
+    rf"\b(?:which|what) {_W}(?:cit(?:y|ies)|towns?|villages?|constituenc(?:y|ies)|count(?:y|ies)"
+    r"|districts?|suburbs?|boroughs?|provinces?|states?|regions?|neighbou?rhoods?|streets?"
+    r"|seats?|capitals?)\b",
+    re.I,
+)
+
+
 def names_kind(question: str, expected: str | None) -> bool:
     """Does the question name the kind of thing it asks for, as `expected`?"""
     pattern = _NAMED_KINDS.get(expected or "")
@@ -205,6 +215,7 @@ def fresh_answers(
         accepted = frozenset({"person"})  # "who heads X?" is answered by a person
     asked = name_words(question)
     named = _question_names(question)
+    smaller = expected == "place" and bool(_BELOW_COUNTRY.search(question))
     found = []
     for kind, text in spans:
         if (
@@ -212,6 +223,7 @@ def fresh_answers(
             and name_words(text) - asked
             and not _asked_person(kind, text, asked, named)
             and not abbreviates(text, question, kind)
+            and not (smaller and is_country(text))
         ):
             found.append(TypedAnswer(kind, text))
     # The asked type first: a person for "who", then what else is accepted.

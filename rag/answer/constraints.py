@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from rag.answer.questions import FRAME_WORDS
-from rag.answer.typed import distinctive_words, needles, plain
+from rag.answer.typed import distinctive_words, initials_of, plain
 from rag.text.tokens import STOPWORDS, fold
 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\w*|[^\w\s]")
@@ -127,33 +127,56 @@ _ROLE_WORD = re.compile(r"[a-z]+")
 def _role_words(text: str) -> set[str]:
     words = set(_ROLE_WORD.findall(fold(text)))
     words |= {w[:-1] for w in words if w.endswith("s")}  # "ministers", "chairs"
-    return words | {"adviser", "advisor"} if words & {"adviser", "advisor"} else words
+    if words & {"adviser", "advisor"}:  # one office, two spellings
+        words |= {"adviser", "advisor"}
+    return words
 
 
-# A role someone held and holds no more: "former President Donald Trump" does not answer
-# "who is the president?".
-_PAST = r"(?:former|ex|late|then|one-time|erstwhile|previous)"
+# A role someone held and holds no more: "former President Donald Trump", "the late
+# chairman", "his predecessor as CEO" do not answer "who is the president?". Not "then"
+# or "late" alone ("the board then appointed…", "a late penalty").
+_PAST = (
+    r"(?:(?:former|ex|one-time|erstwhile|previous|the\s+then|the\s+late|predecessor\s+as)"
+    r"[\s-]+|then-)"
+)
 _ROLES = "|".join(sorted(_LEADING | _OFFICES))
-_PAST_ROLE = re.compile(rf"\b{_PAST}[\s-]+(?:[\w.]+\s+)?({_ROLES})\b", re.I)
+_PAST_ROLE = re.compile(rf"\b{_PAST}(?:\w+\s+)?({_ROLES})\b", re.I)
+_ASKS_PAST = re.compile(rf"\b{_PAST}|\b(?:former|was|were|did|had)\b", re.I)
 # Someone's role ("his lawyer", "their manager"): mentioned, not who the next sentence names.
 _OWNED_ROLE = re.compile(rf"\b(?:his|her|its|their|whose)\s+(?:\w+\s+)?(?:{_ROLES})s?\b", re.I)
 _ROLE_IN_TEXT = re.compile(rf"\b(?:{_ROLES})s?\b", re.I)
-# An office and the word before it: "foreign minister", "prime minister".
-_OFFICE_NAMES = "|".join(sorted(_OFFICES))
-# Leading roles that stand as a title before a name ("Chairman Mao"); not the verbs
-# ("heads Standard Trust Bank").
-_TITLED_LEADING = (
-    "chairman|chairwoman|chairperson|leader|boss|chief|executive|director|president|manager|ceo"
+# Words that make an office another one: the foreign minister is not the finance minister.
+_OFFICE_KINDS = frozenset(
+    """foreign finance home prime defence defense interior justice health education culture
+    sport trade transport environment energy economy agriculture industry deputy shadow
+    junior""".split()
 )
-_OFFICE_ASKED = re.compile(rf"\b([a-z]+)\s+({_OFFICE_NAMES})\b")
-_OFFICE_SAID = re.compile(rf"\b([\w’'-]+)\s+({_OFFICE_NAMES})s?\b", re.I)
-_ASKS_PAST = re.compile(rf"\b{_PAST}\b|\b(?:was|were|did|had)\b", re.I)
+_OFFICE_NAMES = "|".join(sorted(_OFFICES))
+_KIND_THEN_OFFICE = re.compile(rf"\b([a-z]+)\s+({_OFFICE_NAMES})s?\b", re.I)
 
 
 # Words before a role that may say whose it is ("Iraq's first post-Saddam Foreign
 # Minister"): up to this many, within the clause.
 QUALIFIER_WORDS = 5
-_CLAUSE_BREAK = re.compile(r"[,;:()\[\]\"“”–—]")
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]\"“”–—]|[.!?]\s")
+# Names of one country that share no first letters ("British" is "UK"); others compare by
+# their first four letters ("Iranian" is "Iran's", "Syrian" is not "Iraqi").
+_SAME_COUNTRY = (
+    frozenset({"uk", "brit", "engl", "unit kingdom"}),
+    frozenset({"us", "usa", "amer", "unit states"}),
+)
+
+
+def _name_keys(text: str) -> set[str]:
+    """How a place or people is compared: each word's first four letters ("iran" for
+    "Iranian"), "unit states" for "United States", and the other names of its country."""
+    words = [w for w in _ROLE_WORD.findall(fold(text)) if w not in STOPWORDS or w == "us"]
+    keys = {w[:4] for w in words}
+    keys |= {f"{a[:4]} {b}" for a, b in zip(words, words[1:], strict=False)}
+    for same in _SAME_COUNTRY:
+        if keys & same:
+            keys |= same
+    return keys
 
 
 def _others_roles_removed(question: str, text: str, places: Sequence[str]) -> str:
@@ -161,45 +184,56 @@ def _others_roles_removed(question: str, text: str, places: Sequence[str]) -> st
     qualifies: for "who is Iran's foreign minister?", "Iraq's Foreign Minister" and
     "Syrian President" are others' offices. `places`: the text's places and peoples (its
     annotated spans)."""
-    asked = distinctive_words(question)
+    groups = distinctive_words(question)
+    asked = {k for group in groups for k in _name_keys(" ".join(group))}
     if not places or not asked:
         return text
-    wanted = needles(asked)
+    # "the MDA's chairman" is the "Mobile Data Association"'s.
+    initials = {initials_of(" ".join(group)) for group in groups if len(group) > 1}
     foreign = [
-        key
-        for key in (plain(p).rstrip() for p in places)
-        if key.strip() and not any(n in key for n in wanted)
+        p
+        for p in places
+        if _name_keys(p)
+        and not _name_keys(p) & asked
+        and _POSSESSIVE_END.sub("", p).upper() not in initials
     ]
     if not foreign:
         return text
+    foreign_plain = [plain(p).rstrip() for p in foreign]
 
     def unless_ours(match: re.Match[str]) -> str:
         clause = _CLAUSE_BREAK.split(text[: match.start()])[-1]
-        window = plain(" ".join(clause.split()[-QUALIFIER_WORDS:]))
-        if any(n in window for n in wanted) or not any(key in window for key in foreign):
+        window = " ".join(clause.split()[-QUALIFIER_WORDS:])
+        if _name_keys(window) & asked or not any(k in plain(window) for k in foreign_plain):
             return match.group()  # "Iraq's first post-Saddam Foreign Minister" is Iraq's
         return " "
 
     return _ROLE_IN_TEXT.sub(unless_ours, text)
 
 
+def _office_kind(word: str) -> str | None:
+    kind = fold(word)
+    kind = kind[:-1] if kind == "sports" else kind
+    return kind if kind in _OFFICE_KINDS else None
+
+
 def _other_offices_removed(question: str, text: str) -> str:
-    """The text without offices other than the asked one: for "who is the foreign
-    minister?", "Finance Minister" and "Prime Minister" are other offices."""
-    asked = {}
-    for match in _OFFICE_ASKED.finditer(question):
-        office, kind = fold(match.group(2)), fold(match.group(1))
-        if kind not in STOPWORDS and office in _OFFICES:
-            asked[office] = kind
+    """The text without offices of another kind than the asked one: for "who is the
+    foreign minister?", "Finance Minister" and "Prime Minister" are other offices."""
+    asked = {
+        fold(m.group(2)).removesuffix("s"): kind
+        for m in _KIND_THEN_OFFICE.finditer(question)
+        if (kind := _office_kind(m.group(1)))
+    }
     if not asked:
         return text
 
     def unless_asked(match: re.Match[str]) -> str:
-        office = fold(match.group(2)).removesuffix("s")
-        kind = asked.get(office)
-        return match.group() if kind is None or fold(match.group(1)) == kind else " "
+        wanted = asked.get(fold(match.group(2)).removesuffix("s"))
+        said = _office_kind(match.group(1))
+        return " " if wanted and said and said != wanted else match.group()
 
-    return _OFFICE_SAID.sub(unless_asked, text)
+    return _KIND_THEN_OFFICE.sub(unless_asked, text)
 
 
 def _asked_roles_only(question: str, text: str, places: Sequence[str]) -> str:
@@ -211,14 +245,22 @@ def _asked_roles_only(question: str, text: str, places: Sequence[str]) -> str:
     return _other_offices_removed(question, _others_roles_removed(question, text, places))
 
 
-def _wanted_roles(question: str) -> frozenset[str]:
+def _wanted_roles(question: str, *, exact: bool = False) -> frozenset[str]:
     """The role words that answer the question's role: the same office for one about an
-    office, any leading role for one about leading; none when it names no role."""
+    office, any leading role for one about leading (`exact`: the same one); none when it
+    names no role."""
     asked = _role_words(question)
     offices = asked & _OFFICES
-    return frozenset(offices) if offices else _LEADING if asked & _LEADING else frozenset()
+    if offices:
+        return frozenset(offices)
+    if exact:
+        return frozenset(asked & _LEADING)
+    return _LEADING if asked & _LEADING else frozenset()
 
 
+# Leading roles that stand as a title before a name ("Chairman Mao"); not the verbs
+# ("heads Standard Trust Bank").
+_TITLED_LEADING = "|".join(sorted(_LEADING - {"head", "heads", "headed", "run", "runs", "ran"}))
 # A role the question gives with its holder's name ("spoke to Prime Minister al-Sudani")
 # is not the role it asks about.
 _NAMED_ROLE = re.compile(
@@ -238,22 +280,32 @@ def names_role(question: str, text: str, places: Sequence[str] = ()) -> bool:
 
 # Someone named right after their role ("Prime Minister Mohammed al-Sudani", "the chief
 # executive, Alan Lovell"), a few words that qualify the role between ("Bishop of Durham,
-# the Rt Rev Dr"), none that starts another clause ("the minister said Smith"); or right
-# before it, set off ("Lord Faulkner, who chaired it", "Simon Jones, the Labs' managing
-# director", "Smith is the chairman").
+# the Rt Rev Dr", "ambassador to the WTO,"), none that starts another clause ("the
+# minister said Smith"); or right before it, set off ("Lord Faulkner, who chaired it",
+# "Simon Jones, the Labs' managing director", "Smith is the chairman"), not by a clause of
+# its own ("Mr Blair, speaking after talks with the Iraqi prime minister").
 _ROLE_THEN_NAME = re.compile(
-    r"^[\s,—–-]*(?:(?!(?:said|says|told|met|and|but|to|with|by|from|in|on|that|who|which)\b)"
-    r"[\w’'.-]+[\s,—–-]+){0,6}$",
+    r"^[\s,—–-]*+(?:(?!(?:said|says|told|met|and|but|with|by|from|in|on|that|who|which|whose"
+    r"|after|before|while|when|than|as|his|her|its|their)\b)"
+    r"[\w’'.]++(?:-[\w’'.]++)*+[\s,—–-]++){0,6}$",
     re.I,
 )
 _NAME_THEN_ROLE = re.compile(
-    r"^(?:\s*[,(–—]|\s+(?:is|was|has been|became|becomes|remains|as)\s)[^.;:!?]*$"
+    r"^(?:\s*[,(–—]\s*+(?!(?!managing\b)\w+ing\b|said\b|says\b|told\b|added\b)"
+    r"|\s+(?:is|was|has been|had been|became|becomes|has become|had become|remains|as)\s)"
+    r"[^.;:!?]*$",
+    re.I,
 )
 APPOSITION_WORDS = 16
+# A role used as the title of the name after it ("UN Secretary General Kofi Annan"): not
+# the role of the name before it ("Condoleezza Rice, UN Secretary General Kofi Annan").
+_TITLE_OF_NEXT = re.compile(
+    r"\s+(?:General\s+|of\s+State\s+)?(?:[A-Z][\w’'.-]*)"
+)  # .match at a position
 # A capitalised word right before the found name, no title: the name is longer than the
 # annotated span ("Jamal Ja'far Muhammad Ali al Ibrahim" found as "Muhammad Ali al Ibrahim").
 _NAME_GOES_ON = re.compile(
-    r"(?<![\w’'.-])(?!(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Rev|Revd|Rt|Hon|Prof|St)\b)"
+    r"(?<![\w’'.-])(?!(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Rev|Revd|Rt|Hon|Prof|St|General)\b)"
     r"(?-i:[A-Z])[\w’'.-]*\s+$"
 )
 
@@ -266,28 +318,39 @@ def holds_role(
     places: Sequence[str] = (),
     *,
     beside: bool = False,
+    exact: bool = False,
 ) -> bool:
     """One of `people` is named in the text in the role the question asks about, beside
     it: "Sullivan and Blinken pressed the Iraqi prime minister" names the prime minister
     but not as either of them. A role only stated in the sentence before ("A Tory MP has
     criticised…" before "Mr Smith said…") is the span's person's, unless `beside` (the
-    role must be named beside them). True when the question names no role."""
+    role must be named beside them). `exact`: the asked leading role itself ("manager"),
+    not any ("chairman"). True when the question names no role."""
     if not names_role(question, f"{before} {text}", places):
         return False
-    wanted = _wanted_roles(_NAMED_ROLE.sub(" ", question))
+    wanted = _wanted_roles(_NAMED_ROLE.sub(" ", question), exact=exact)
     if not wanted:
-        return True
+        return not exact
     cleaned = _asked_roles_only(question, text, places)
-    roles = [m for m in _ROLE_IN_TEXT.finditer(cleaned) if _role_words(m.group()) & wanted]
+    roles = [
+        m
+        for m in _ROLE_IN_TEXT.finditer(cleaned)
+        if _role_words(m.group()) & wanted and not _POSSESSIVE.match(cleaned, m.end())
+    ]
     if not roles:  # stated in the sentence before, see above; not "through his lawyer"
         said_before = _role_words(_OWNED_ROLE.sub(" ", _asked_roles_only(question, before, places)))
         return not beside and bool(wanted & said_before)
     return any(
         _in_role(cleaned, found, role, whole_name=beside)
         for person in people
+        if person.strip()
         for found in re.finditer(re.escape(person), cleaned)
         for role in roles
     )
+
+
+_POSSESSIVE = re.compile(r"['’]s\b")  # "the chancellor's adviser": another's role
+_POSSESSIVE_END = re.compile(r"['’]s$")
 
 
 def _in_role(text: str, name: re.Match[str], role: re.Match[str], *, whole_name: bool) -> bool:
@@ -302,6 +365,7 @@ def _in_role(text: str, name: re.Match[str], role: re.Match[str], *, whole_name:
         role.start() >= name.end()
         and len(between.split()) <= APPOSITION_WORDS
         and bool(_NAME_THEN_ROLE.match(between))
+        and not _TITLE_OF_NEXT.match(text, role.end())
     )
 
 

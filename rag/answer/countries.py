@@ -20,17 +20,24 @@ _NEWS_NAMES = (
     "UK", "Britain", "Great Britain", "England", "Scotland", "Wales", "Northern Ireland",
     "US", "USA", "America", "United States", "Russia", "Holland", "Burma", "Ivory Coast",
     "Czech Republic", "Macedonia", "Vatican", "Syria", "Laos", "Vietnam", "Tanzania",
-    "Venezuela", "Bolivia", "Moldova", "Taiwan", "Palestine", "Kosovo",
+    "Venezuela", "Bolivia", "Moldova", "Taiwan", "Palestine", "Kosovo", "Turkey", "Bosnia",
+    "UAE", "DR Congo", "Congo", "Cape Verde", "Swaziland", "East Timor", "Brunei",
+    "Serbia and Montenegro", "Yugoslavia", "Republic of Ireland", "Korea",
     # Larger than a country.
     "Europe", "Asia", "Africa", "North America", "South America", "Latin America",
     "Oceania", "Australasia", "Antarctica", "Middle East", "Far East", "European Union",
     "EU", "Scandinavia", "Caribbean", "Balkans", "Gulf", "West",
 )  # fmt: skip
+# Countries that are cities too: "which city?" may be answered by them.
+_CITY_STATES = ("Singapore", "Hong Kong", "Macau", "Macao", "Monaco", "Luxembourg", "Kuwait",
+                "Panama", "Gibraltar", "Vatican", "San Marino", "Djibouti")  # fmt: skip
 _NOT_A_NAME = re.compile(r"[^\w\s]")
 _LEADING_THE = re.compile(r"^the\s+")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _key(name: str) -> str:
+    name = _POSSESSIVE.sub("", name.strip())
     return " ".join(_LEADING_THE.sub("", _NOT_A_NAME.sub("", fold(name))).split())
 
 
@@ -48,6 +55,7 @@ def _country_keys() -> frozenset[str]:
 
 
 def is_country(place: str) -> bool:
-    """Does the text name a country ("Poland", "the UK", "U.S.") or a larger place
-    ("Europe")?"""
-    return _key(place) in _country_keys()
+    """Does the text name a country ("Poland", "the UK", "U.S.", "Britain's") or a larger
+    place ("Europe"), and not a city as well ("Singapore")?"""
+    key = _key(place)
+    return key in _country_keys() and key not in {_key(c) for c in _CITY_STATES}

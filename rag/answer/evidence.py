@@ -47,7 +47,8 @@ from rag.text.tokens import lexical_tokens
 from rag.wire.answers import Citation, SourcePassage, Turn
 
 EXPLAIN_MARGIN = 0.8  # share of the best score within which a reason beats a restatement
-# Annotated kinds that say whose a role is ("Iraq's", "Syrian", "US").
+# Annotated kinds that say whose a role is ("Iraq's", "Syrian", "US"). Not organisations:
+# they name departments within roles ("Commerce and Industry Minister").
 _QUALIFIERS = frozenset({"place", "group"})
 KIND_MARGIN = 0.8  # share of the best score within which the named kind beats an accepted one
 RECENCY_MARGIN = 0.15  # score distance within which a newer article's answer comes first
@@ -93,13 +94,17 @@ def stated_answers(
     if expected == "person" and len(stated) > 1:
         # "Who is the Iraqi prime minister?": of "Sullivan spoke to Iraqi Prime Minister
         # al-Sudani", the one named in the asked role, when one is.
+        # The asked role itself first ("manager"), then any leading one ("chairman").
         before, places = role_context(bank, span)
-        holders = {
-            key: name
-            for key, name in stated.items()
-            if holds_role(question, span.text, [name], before, places, beside=True)
-        }
-        return holders or stated
+        for exact in (True, False):
+            holders = {
+                key: name
+                for key, name in stated.items()
+                if holds_role(question, span.text, [name], before, places, beside=True, exact=exact)
+            }
+            if holders:
+                return holders
+        return stated
     return stated
 
 

@@ -146,10 +146,10 @@ _NAMED_KINDS = {
 
 
 # A place of a kind smaller than a country: no country answers "which city?".
+# Not "which states / regions": "which EU member states", "which region grew fastest?".
 _BELOW_COUNTRY = re.compile(
     rf"\b(?:which|what) {_W}(?:cit(?:y|ies)|towns?|villages?|constituenc(?:y|ies)|count(?:y|ies)"
-    r"|districts?|suburbs?|boroughs?|provinces?|states?|regions?|neighbou?rhoods?|streets?"
-    r"|seats?|capitals?)\b",
+    r"|districts?|suburbs?|boroughs?|provinces?|neighbou?rhoods?|streets?|seats?|capitals?)\b",
     re.I,
 )
 
@@ -209,7 +209,7 @@ def fresh_answers(
     if expected == "age":
         return [TypedAnswer("age", m.group()) for m in _AGE.finditer(text)]
     if expected == "measure":
-        return [TypedAnswer("measure", m) for m in measures(spans, text)]
+        return [TypedAnswer("measure", m) for m in measures(spans, text, question)]
     accepted = ACCEPTS.get(expected, frozenset())
     if expected == "person" and _ROLE.search(question):
         accepted = frozenset({"person"})  # "who heads X?" is answered by a person
@@ -235,7 +235,7 @@ _INITIAL_WORDS = re.compile(r"[A-Za-z][\w’'-]*")
 _LINK_WORDS = frozenset("of and the for de du la".split())
 
 
-def _initials(text: str) -> str:
+def initials_of(text: str) -> str:
     words = [w for w in _INITIAL_WORDS.findall(text) if w.lower() not in _LINK_WORDS]
     return "".join(w[0] for w in words).upper()
 
@@ -248,7 +248,7 @@ def abbreviates(text: str, question: str, kind: str = "") -> bool:
     is the question's "IAAF", "CSO" its "Community Support Officers". Not an answer. A
     person's initials are no acronym ("Frank Arnesen" is not "the FA")."""
     if kind != "person" and len(text.split()) > 1:
-        if _initials(text) in set(_ACRONYM.findall(question)):
+        if initials_of(text) in set(_ACRONYM.findall(question)):
             return True
     match = _ACRONYM.fullmatch(text.strip())
     if not match:
@@ -260,7 +260,7 @@ def abbreviates(text: str, question: str, kind: str = "") -> bool:
         words = run.split()
         if words and words[0].lower() in _WH:
             words = words[1:]
-        if words and _initials(" ".join(words)) == match.group(1):
+        if words and initials_of(" ".join(words)) == match.group(1):
             return True
     return False
 
@@ -342,29 +342,56 @@ def in_full(name: str, people: Sequence[str], context: str = "") -> str:
     return max(matches.values(), key=len)
 
 
-# Units of a measure, after its number ("10 metres", "a 20-yard drive", "300mph").
+# Units of a measure, after its number ("10 metres", "a 20-yard drive", "300mph"); the
+# longer first where one starts another ("km/h" before "km").
 _UNIT = (
-    r"(?:(?:kilo|centi|milli)?met(?:re|er)s?|km|cm|mm|miles?|yards?|yds|feet|foot|ft|inch(?:es)?"
-    r"|kilo(?:gram)?s?|kg|grams?|tonnes?|tons?|lbs?|stones?|mph|kph|km/h|knots|degrees?|°[CF]?"
-    r"|litres?|liters?|gallons?|barrels?|acres?|hectares?|sq(?:uare)?\s+\w+|cubic\s+\w+"
-    r"|(?:kilo|mega|giga|tera)?(?:bytes?|bits?)|[kmgt]b|[kmg]bps|(?:k|m|g)?hz|(?:kilo|mega|giga)?watts?"
-    r"|[kmg]w|volts?|decibels?|light[- ]years?|storeys?)"
+    r"(?:km/h|m/s|mph|kph|knots|(?:kilo|centi|milli)?met(?:re|er)s?|km|cm|mm|miles?|yards?|yds"
+    r"|feet|foot|ft|inch(?:es)?|kilo(?:gram)?s?|kg|grams?|tonnes?|tons?|lbs?|stones?"
+    r"|degrees?|°[CF]?|litres?|liters?|gallons?|barrels?|acres?|hectares?"
+    r"|(?:square|cubic)\s+(?:met(?:re|er)s?|miles?|feet|yards?|kilomet(?:re|er)s?|km)"
+    r"|(?:kilo|mega|giga|tera)?(?:bytes?|bits?)|[kmgt]b|[kmg]bps|[kmg]?hz|(?:kilo|mega|giga)?watts?"
+    r"|[kmg]w|volts?|decibels?|light[- ]years?|storeys?|m)"
 )
+_NUMBER_AND_UNIT = re.compile(
+    rf"(?<![\w.,])(?P<number>\d[\d,.]*|[a-z]+)(?:\s*-\s*|\s*)(?:{_UNIT})(?![\w/])", re.I
+)
+_ENDS_IN_UNIT = re.compile(rf"(?<=[\d\s-])(?:{_UNIT})$", re.I)
 
 
-def measures(spans: Sequence[tuple[str, str]], text: str) -> list[str]:
+def measures(spans: Sequence[tuple[str, str]], text: str, question: str = "") -> list[str]:
     """The numbers of `text` (its typed `spans`) that state a measure, each with its unit
-    as written ("10 metres", "20-yard"); a bare count ("three goals") is none."""
-    found = []
-    for kind, number in spans:
-        if kind != "number":
-            continue
-        with_unit = re.search(rf"{re.escape(number)}(?:\s*-\s*|\s*)(?:{_UNIT})\b", text, re.I)
-        if re.search(rf"\b{_UNIT}$", number, re.I):
-            found.append(number)
-        elif with_unit:
-            found.append(with_unit.group())
-    return list(dict.fromkeys(found))
+    as written ("10 metres", "20-yard", "61km/h"), of the kind the question asks (a speed
+    for "what speed", not a height); a bare count ("three goals") is none."""
+    numbers = [number for kind, number in spans if kind == "number"]
+    found = [(text.find(number), number) for number in numbers if _ENDS_IN_UNIT.search(number)]
+    for match in _NUMBER_AND_UNIT.finditer(text):
+        value = match.group("number")
+        if any(n == value or n.endswith(f" {value}") for n in numbers):
+            found.append((match.start(), match.group()))
+    asked = _MEASURE_ASKED.search(question)
+    units = _UNITS_OF.get(fold(asked.group(1))) if asked else None
+    return list(
+        dict.fromkeys(
+            measure
+            for _, measure in sorted(found)
+            if units is None or units.search(_ENDS_IN_UNIT.search(measure).group())
+        )
+    )
+
+
+_LENGTH = re.compile(
+    r"^(?:(?:kilo|centi|milli)?met(?:re|er)s?|km|cm|mm|miles?|yards?|yds|feet|foot|ft|inch(?:es)?"
+    r"|light[- ]years?|storeys?|m)$",
+    re.I,
+)
+_UNITS_OF = {
+    "distance": _LENGTH, "range": _LENGTH, "height": _LENGTH, "length": _LENGTH,
+    "depth": _LENGTH, "altitude": _LENGTH,
+    "speed": re.compile(r"^(?:km/h|m/s|mph|kph|knots|[kmg]bps)$", re.I),
+    "weight": re.compile(r"^(?:kilo(?:gram)?s?|kg|grams?|tonnes?|tons?|lbs?|stones?)$", re.I),
+    "temperature": re.compile(r"^(?:degrees?|°[CF]?)$", re.I),
+}  # fmt: skip
+_MEASURE_ASKED = re.compile(rf"\b({'|'.join(_UNITS_OF)})\b", re.I)
 
 
 def ages(text: str) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rag.answer.questions import FRAME_WORDS
 from rag.answer.typed import distinctive_words, initials_of, plain
@@ -124,12 +125,13 @@ _OFFICES = frozenset(
 _ROLE_WORD = re.compile(r"[a-z]+")
 
 
-def _role_words(text: str) -> set[str]:
+@lru_cache(maxsize=1 << 14)  # questions and sentences recur for every candidate span
+def _role_words(text: str) -> frozenset[str]:
     words = set(_ROLE_WORD.findall(fold(text)))
     words |= {w[:-1] for w in words if w.endswith("s")}  # "ministers", "chairs"
     if words & {"adviser", "advisor"}:  # one office, two spellings
         words |= {"adviser", "advisor"}
-    return words
+    return frozenset(words)
 
 
 # A role someone held and holds no more: "former President Donald Trump", "the late

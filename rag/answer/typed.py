@@ -372,11 +372,14 @@ def measures(spans: Sequence[tuple[str, str]], text: str, question: str = "") ->
     units = _UNITS_OF.get(fold(asked.group(1))) if asked else None
     return list(
         dict.fromkeys(
-            measure
-            for _, measure in sorted(found)
-            if units is None or units.search(_ENDS_IN_UNIT.search(measure).group())
+            measure for _, measure in sorted(found) if units is None or _in_units(measure, units)
         )
     )
+
+
+def _in_units(measure: str, units: re.Pattern[str]) -> bool:
+    unit = _ENDS_IN_UNIT.search(measure)
+    return bool(unit and units.search(unit.group()))
 
 
 _LENGTH = re.compile(

@@ -301,9 +301,8 @@ _NAME_THEN_ROLE = re.compile(
 APPOSITION_WORDS = 16
 # A role used as the title of the name after it ("UN Secretary General Kofi Annan"): not
 # the role of the name before it ("Condoleezza Rice, UN Secretary General Kofi Annan").
-_TITLE_OF_NEXT = re.compile(
-    r"\s+(?:General\s+|of\s+State\s+)?(?:[A-Z][\w’'.-]*)"
-)  # .match at a position
+# Matched at the role's end, so no "^".
+_TITLE_OF_NEXT = re.compile(r"\s+(?:General\s+|of\s+State\s+)?(?:[A-Z][\w’'.-]*)")
 # A capitalised word right before the found name, no title: the name is longer than the
 # annotated span ("Jamal Ja'far Muhammad Ali al Ibrahim" found as "Muhammad Ali al Ibrahim").
 _NAME_GOES_ON = re.compile(

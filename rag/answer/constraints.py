@@ -194,10 +194,8 @@ def _others_roles_removed(question: str, text: str, places: Sequence[str]) -> st
     initials = {initials_of(" ".join(group)) for group in groups if len(group) > 1}
     foreign = [
         p
-        for p in places
-        if _name_keys(p)
-        and not _name_keys(p) & asked
-        and _POSSESSIVE_END.sub("", p).upper() not in initials
+        for p, keys in ((p, _name_keys(p)) for p in places)
+        if keys and not keys & asked and _POSSESSIVE_END.sub("", p).upper() not in initials
     ]
     if not foreign:
         return text
@@ -272,14 +270,6 @@ _NAMED_ROLE = re.compile(
 )
 
 
-def names_role(question: str, text: str, places: Sequence[str] = ()) -> bool:
-    """The text names someone in the role the question asks about (see `_wanted_roles`
-    and `_asked_roles_only`; `places`: the text's places and peoples). True when the
-    question names no role."""
-    wanted = _wanted_roles(question)
-    return not wanted or bool(wanted & _role_words(_asked_roles_only(question, text, places)))
-
-
 # Someone named right after their role ("Prime Minister Mohammed al-Sudani", "the chief
 # executive, Alan Lovell"), a few words that qualify the role between ("Bishop of Durham,
 # the Rt Rev Dr", "ambassador to the WTO,"), none that starts another clause ("the
@@ -327,19 +317,23 @@ def holds_role(
     criticised…" before "Mr Smith said…") is the span's person's, unless `beside` (the
     role must be named beside them). `exact`: the asked leading role itself ("manager"),
     not any ("chairman"). True when the question names no role."""
-    if not names_role(question, f"{before} {text}", places):
+    cleaned = _asked_roles_only(question, text, places)
+    cleaned_before = _asked_roles_only(question, before, places)
+    # Any role the question names, one given with a name included ("spoke to Prime
+    # Minister al-Sudani"), must be in the span or the sentence before.
+    named = _wanted_roles(question)
+    if named and not named & (_role_words(cleaned) | _role_words(cleaned_before)):
         return False
     wanted = _wanted_roles(_NAMED_ROLE.sub(" ", question), exact=exact)
     if not wanted:
         return not exact
-    cleaned = _asked_roles_only(question, text, places)
     roles = [
         m
         for m in _ROLE_IN_TEXT.finditer(cleaned)
         if _role_words(m.group()) & wanted and not _POSSESSIVE.match(cleaned, m.end())
     ]
     if not roles:  # stated in the sentence before, see above; not "through his lawyer"
-        said_before = _role_words(_OWNED_ROLE.sub(" ", _asked_roles_only(question, before, places)))
+        said_before = _role_words(_OWNED_ROLE.sub(" ", cleaned_before))
         return not beside and bool(wanted & said_before)
     return any(
         _in_role(cleaned, found, role, whole_name=beside)

@@ -58,4 +58,9 @@ def is_country(place: str) -> bool:
     """Does the text name a country ("Poland", "the UK", "U.S.", "Britain's") or a larger
     place ("Europe"), and not a city as well ("Singapore")?"""
     key = _key(place)
-    return key in _country_keys() and key not in {_key(c) for c in _CITY_STATES}
+    return key in _country_keys() and key not in _city_state_keys()
+
+
+@lru_cache(maxsize=1)
+def _city_state_keys() -> frozenset[str]:
+    return frozenset(_key(name) for name in _CITY_STATES)
